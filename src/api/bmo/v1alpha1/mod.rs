@@ -1,0 +1,21 @@
+mod bare_metal_host;
+mod bmcevent_subscription;
+mod common;
+mod data_image;
+mod firmware_schema;
+mod hardware_data;
+mod host_firmware_components;
+mod host_firmware_settings;
+mod host_update_policy;
+mod preprovisioning_image;
+
+pub use bare_metal_host::*;
+pub use bmcevent_subscription::*;
+pub use common::*;
+pub use data_image::*;
+pub use firmware_schema::*;
+pub use hardware_data::*;
+pub use host_firmware_components::*;
+pub use host_firmware_settings::*;
+pub use host_update_policy::*;
+pub use preprovisioning_image::*;

@@ -1,0 +1,55 @@
+//! infrastructure.cluster.x-k8s.io/v1beta1: the deprecated, still served version of the CAPM3 kinds.
+
+use k8s_openapi::api::core::v1::ObjectReference;
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Metal3DataClaimSpec defines the desired state of Metal3DataClaim.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "infrastructure.cluster.x-k8s.io",
+    version = "v1beta1",
+    kind = "Metal3DataClaim",
+    plural = "metal3dataclaims",
+    namespaced,
+    status = "Metal3DataClaimStatus",
+    shortname = "m3dc",
+    shortname = "m3dataclaim",
+    shortname = "m3dataclaims",
+    shortname = "metal3dc",
+    shortname = "metal3dataclaim",
+    category = "cluster-api",
+    label("cluster.x-k8s.io/v1beta1", "v1beta1"),
+    label("cluster.x-k8s.io/v1beta2", "v1beta2"),
+    label("cluster.x-k8s.io/provider", "infrastructure-metal3"),
+    deprecated,
+    storage = false,
+    derive = "PartialEq",
+    doc = "Metal3DataClaim is the Schema for the metal3datas API.",
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp",
+        description = "Time duration since creation of Metal3DataClaim"
+    )
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Metal3DataClaimSpec {
+    /// Template is the Metal3DataTemplate this was generated for.
+    #[schemars(extend("x-kubernetes-map-type" = "atomic"))]
+    pub template: ObjectReference,
+}
+
+/// Metal3DataClaimStatus defines the observed state of Metal3DataClaim.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Metal3DataClaimStatus {
+    /// ErrorMessage contains the error message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// RenderedData references the Metal3Data when ready
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-kubernetes-map-type" = "atomic"))]
+    pub rendered_data: Option<ObjectReference>,
+}

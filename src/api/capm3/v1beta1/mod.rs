@@ -1,0 +1,21 @@
+mod common;
+mod metal3_cluster;
+mod metal3_cluster_template;
+mod metal3_data;
+mod metal3_data_claim;
+mod metal3_data_template;
+mod metal3_machine;
+mod metal3_machine_template;
+mod metal3_remediation;
+mod metal3_remediation_template;
+
+pub use common::*;
+pub use metal3_cluster::*;
+pub use metal3_cluster_template::*;
+pub use metal3_data::*;
+pub use metal3_data_claim::*;
+pub use metal3_data_template::*;
+pub use metal3_machine::*;
+pub use metal3_machine_template::*;
+pub use metal3_remediation::*;
+pub use metal3_remediation_template::*;

@@ -1,0 +1,7 @@
+mod ipaddress;
+mod ipclaim;
+mod ippool;
+
+pub use ipaddress::*;
+pub use ipclaim::*;
+pub use ippool::*;

@@ -1,0 +1,7 @@
+//! capm3: a Cluster API infrastructure provider for bare metal.
+
+// kube's `printcolumn(name = .., type_ = ..)` repeats `type_ = "string"` across columns,
+// which clippy mistakes for duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
+pub mod api;
+pub mod crds;
