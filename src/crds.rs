@@ -38,6 +38,14 @@ pub fn metal3() -> Vec<CustomResourceDefinition> {
     crds.into_iter().map(normalized).collect()
 }
 
+/// The Cluster API CRDs, for the sandbox and the tests only.
+pub fn capi() -> Vec<CustomResourceDefinition> {
+    crate::api::capi::crds()
+        .into_iter()
+        .map(normalized)
+        .collect()
+}
+
 /// The nine `infrastructure.cluster.x-k8s.io` CRDs, each serving v1beta1 and v1beta2.
 pub fn infrastructure() -> Vec<CustomResourceDefinition> {
     use capm3::{v1beta1 as b1, v1beta2 as b2};
@@ -74,8 +82,10 @@ fn without_status_subresource(mut crd: CustomResourceDefinition) -> CustomResour
     crd
 }
 
-/// Applies [`schema::normalize_nullable`] to every version's schema.
+/// Applies [`schema::normalize_nullable`] to every version's schema and names the list
+/// kind, as controller-gen does.
 fn normalized(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
+    crd.spec.names.list_kind = Some(format!("{}List", crd.spec.names.kind));
     for version in &mut crd.spec.versions {
         if let Some(props) = version
             .schema
@@ -143,10 +153,7 @@ pub enum WriteError {
 
 /// Write every Metal3 CRD into `dir` and the Cluster API CRDs into `dir/capi`.
 pub fn write_all(dir: &std::path::Path) -> Result<(), WriteError> {
-    for (sub, crds) in [
-        (dir.to_path_buf(), metal3()),
-        (dir.join("capi"), crate::api::capi::crds()),
-    ] {
+    for (sub, crds) in [(dir.to_path_buf(), metal3()), (dir.join("capi"), capi())] {
         std::fs::create_dir_all(&sub).map_err(|source| WriteError::Io {
             path: sub.clone(),
             source,
@@ -162,7 +169,7 @@ pub fn write_all(dir: &std::path::Path) -> Result<(), WriteError> {
 
 /// Print every CRD (Metal3 and Cluster API) as one multi-document YAML stream.
 pub fn print_all(out: &mut impl std::io::Write) -> Result<(), WriteError> {
-    for crd in metal3().into_iter().chain(crate::api::capi::crds()) {
+    for crd in metal3().into_iter().chain(capi()) {
         let stdout = || std::path::PathBuf::from("<stdout>");
         out.write_all(to_yaml(&crd)?.as_bytes())
             .map_err(|source| WriteError::Io {

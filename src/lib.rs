@@ -5,3 +5,4 @@
 #[allow(clippy::duplicated_attributes)]
 pub mod api;
 pub mod crds;
+pub mod sandbox;

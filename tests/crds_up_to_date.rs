@@ -50,6 +50,6 @@ fn metal3_crds_are_up_to_date() {
 fn capi_crds_are_up_to_date() {
     check_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("crds/capi"),
-        capm3::api::capi::crds(),
+        capm3::crds::capi(),
     );
 }

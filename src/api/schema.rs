@@ -82,16 +82,19 @@ pub fn conditions(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// Marks the few fields upstream declares `nullable` (see [`normalize_nullable`]).
+/// Marks the few fields upstream declares `nullable` (see [`normalize_nullable`]). It is
+/// carried as the schema `id`, because kube parses the generated schema into
+/// `JSONSchemaProps`, which keeps no unknown keys; `id` is otherwise unused in CRDs.
 pub const NULLABLE_MARKER: &str = "x-capm3-nullable";
 
 /// kube-derive marks every `Option` field `nullable` and adds `null` to optional enums.
 /// Upstream (Go `omitempty`) does neither: an absent field is simply absent, and the API
 /// server prunes explicit nulls. Restore upstream's schema: keep `nullable` only where a
-/// field carries [`NULLABLE_MARKER`].
+/// field carries [`NULLABLE_MARKER`] (`#[schemars(extend("id" = "x-capm3-nullable"))]`).
 pub fn normalize_nullable(schema: &mut Value) {
     let Value::Object(obj) = schema else { return };
-    if obj.remove(NULLABLE_MARKER).is_some() {
+    if obj.get("id").and_then(Value::as_str) == Some(NULLABLE_MARKER) {
+        obj.remove("id");
         obj.insert("nullable".into(), Value::Bool(true));
     } else {
         obj.remove("nullable");

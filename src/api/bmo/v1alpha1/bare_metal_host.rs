@@ -405,7 +405,7 @@ pub struct RAIDConfig {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    #[schemars(extend("x-capm3-nullable" = true))]
+    #[schemars(extend("id" = "x-capm3-nullable"))]
     pub hardware_raid_volumes: Option<Vec<HardwareRAIDVolume>>,
     /// The list of logical disks for software RAID, if rootDeviceHints isn't used, first volume is root volume.
     /// If HardwareRAIDVolumes is set this item will be invalid.
@@ -420,7 +420,7 @@ pub struct RAIDConfig {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    #[schemars(length(max = 2), extend("x-capm3-nullable" = true))]
+    #[schemars(length(max = 2), extend("id" = "x-capm3-nullable"))]
     pub software_raid_volumes: Option<Vec<SoftwareRAIDVolume>>,
 }
 
@@ -843,10 +843,10 @@ pub struct OperationHistory {
 #[serde(rename_all = "camelCase")]
 pub struct OperationMetric {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-capm3-nullable" = true))]
+    #[schemars(extend("id" = "x-capm3-nullable"))]
     pub end: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-capm3-nullable" = true))]
+    #[schemars(extend("id" = "x-capm3-nullable"))]
     pub start: Option<Time>,
 }
 

@@ -369,8 +369,11 @@ pub struct NetworkDataLinkBondParam {
     #[schemars(length(min = 1, max = 512))]
     pub name: String,
     /// value is the parameter value
+    ///
+    /// Any JSON value: upstream's schema says `type: object` here, which rejects the
+    /// scalar values (`100`, `fast`) that bond parameters are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(schema_with = "crate::api::schema::preserve_unknown_object")]
+    #[schemars(schema_with = "crate::api::schema::any_json")]
     pub value: Option<serde_json::Value>,
 }
 

@@ -1,0 +1,20 @@
+//! What the API server does with a custom resource's structural schema before storing
+//! it: prune unknown fields, apply defaults, validate. The schema is the
+//! `openAPIV3Schema` of a CRD version, as JSON.
+//!
+//! Hand-written because no maintained crate implements Kubernetes' structural-schema
+//! semantics (pruning, `x-kubernetes-*` extensions, int-or-string, the API server's
+//! error wording); generic JSON Schema validators get these wrong.
+
+mod defaults;
+mod path;
+mod prune;
+mod validate;
+
+pub use defaults::apply_defaults;
+pub use path::FieldPath;
+pub use prune::prune;
+pub use validate::{FieldError, validate};
+
+#[cfg(test)]
+mod tests;

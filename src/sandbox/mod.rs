@@ -1,0 +1,4 @@
+//! The sandbox: an embedded Kubernetes API server, an Ironic simulator and Cluster API
+//! stand-ins, for `capm3 sandbox` and for the tests. Not for production.
+
+pub mod apiserver;
