@@ -11,6 +11,7 @@ fn check_dir(
     expected: Vec<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>,
 ) {
     let mut want = BTreeSet::new();
+    let mut listed = Vec::new();
     for crd in expected {
         let name = crds::file_name(&crd);
         let generated = crds::to_yaml(&crd).expect("CRD serialises");
@@ -22,8 +23,16 @@ fn check_dir(
             "{} is stale; run `make crds`",
             path.display()
         );
+        listed.push(name.clone());
         want.insert(name);
     }
+    let kustomization = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_default();
+    assert!(
+        kustomization == crds::kustomization(&listed),
+        "{}/kustomization.yaml is stale; run `make crds`",
+        dir.display()
+    );
+    want.insert("kustomization.yaml".into());
     let present: BTreeSet<String> = std::fs::read_dir(dir)
         .expect("crds directory exists")
         .filter_map(|e| e.ok())
