@@ -4,8 +4,8 @@
 //! webhook (`capm3-webhook-service` in `capm3-system`, path `/convert`).
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    CustomResourceConversion, CustomResourceDefinition, ServiceReference, WebhookClientConfig,
-    WebhookConversion,
+    CustomResourceConversion, CustomResourceDefinition, ServiceReference, ValidationRule,
+    WebhookClientConfig, WebhookConversion,
 };
 use kube::CustomResourceExt;
 use kube::core::crd::merge_crds;
@@ -21,7 +21,11 @@ pub const CONVERSION_PATH: &str = "/convert";
 pub fn metal3() -> Vec<CustomResourceDefinition> {
     let mut crds = infrastructure();
     crds.extend([
-        bmo::v1alpha1::BareMetalHost::crd(),
+        with_root_rules(
+            bmo::v1alpha1::BareMetalHost::crd(),
+            "v1alpha1",
+            BARE_METAL_HOST_NAME_RULES,
+        ),
         bmo::v1alpha1::HardwareData::crd(),
         bmo::v1alpha1::HostFirmwareSettings::crd(),
         bmo::v1alpha1::FirmwareSchema::crd(),
@@ -61,7 +65,10 @@ pub fn infrastructure() -> Vec<CustomResourceDefinition> {
             b2::Metal3MachineTemplate::crd(),
         ),
         (b1::Metal3DataTemplate::crd(), b2::Metal3DataTemplate::crd()),
-        (b1::Metal3Data::crd(), b2::Metal3Data::crd()),
+        (
+            b1::Metal3Data::crd(),
+            with_root_rules(b2::Metal3Data::crd(), "v1beta2", METAL3_DATA_NAME_RULES),
+        ),
         (b1::Metal3DataClaim::crd(), b2::Metal3DataClaim::crd()),
         (b1::Metal3Remediation::crd(), b2::Metal3Remediation::crd()),
         (
@@ -72,6 +79,47 @@ pub fn infrastructure() -> Vec<CustomResourceDefinition> {
     .into_iter()
     .map(|(old, new)| with_conversion_webhook(merge_versions(old, new)))
     .collect()
+}
+
+/// Rules on `metadata.name`, which only a rule at the root of the schema can see:
+/// (rule, message) pairs.
+const BARE_METAL_HOST_NAME_RULES: &[(&str, &str)] = &[
+    (
+        "self.metadata.name.matches('^[A-Za-z0-9._-]+$')",
+        "BareMetalHost resource name cannot contain characters other than [A-Za-z0-9._-]",
+    ),
+    (
+        "!self.metadata.name.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')",
+        "BareMetalHost resource name cannot be a UUID",
+    ),
+];
+
+const METAL3_DATA_NAME_RULES: &[(&str, &str)] = &[(
+    "!has(self.spec.template) || !has(self.spec.index) || self.metadata.name == self.spec.template.name + '-' + string(self.spec.index)",
+    "metadata.name must be <spec.template.name>-<spec.index>",
+)];
+
+/// Adds CEL rules at the root of one version's schema.
+fn with_root_rules(
+    mut crd: CustomResourceDefinition,
+    version: &str,
+    rules: &[(&str, &str)],
+) -> CustomResourceDefinition {
+    let schema = crd
+        .spec
+        .versions
+        .iter_mut()
+        .filter(|v| v.name == version)
+        .find_map(|v| v.schema.as_mut()?.open_api_v3_schema.as_mut());
+    if let Some(schema) = schema {
+        let validations = schema.x_kubernetes_validations.get_or_insert_with(Vec::new);
+        validations.extend(rules.iter().map(|(rule, message)| ValidationRule {
+            rule: (*rule).into(),
+            message: Some((*message).into()),
+            ..Default::default()
+        }));
+    }
+    crd
 }
 
 /// Drops the status subresource, where upstream has a status field but no subresource.

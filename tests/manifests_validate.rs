@@ -4,12 +4,18 @@
 mod common;
 
 use capm3::api::{bmo, capm3 as infra, ipam};
-use capm3::sandbox::apiserver::structural::{apply_defaults, prune, validate};
+use capm3::sandbox::apiserver::structural::{apply_defaults, prune, validate, validate_cel};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-/// What the API server does on create: prune, default, validate. Returns the stored object.
+/// What the API server does on create: prune, default, validate (schema, then CEL).
+/// Returns the stored object.
 fn admit(doc: &Value) -> Result<Value, Vec<String>> {
+    admit_update(doc, None)
+}
+
+/// The same on an update of `old`, where CEL transition rules (`oldSelf`) apply.
+fn admit_update(doc: &Value, old: Option<&Value>) -> Result<Value, Vec<String>> {
     let (api_version, kind) = common::api_version_and_kind(doc);
     let schema = common::schema_for(&api_version, &kind)
         .ok_or(vec![format!("no CRD for {api_version} {kind}")])?;
@@ -22,10 +28,11 @@ fn admit(doc: &Value) -> Result<Value, Vec<String>> {
             .collect());
     }
     apply_defaults(&mut object, &schema);
-    let errors: Vec<String> = validate(&object, &schema)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let mut errors = validate(&object, &schema);
+    if errors.is_empty() {
+        errors = validate_cel(&object, old, &schema);
+    }
+    let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
     if errors.is_empty() {
         Ok(object)
     } else {
@@ -172,4 +179,133 @@ fn invalid_manifests_are_rejected_with_field_paths() {
             );
         }
     }
+}
+
+/// Upstream's webhook rules that fit the schema are CEL rules there (capm3 §3, bmo §6).
+#[test]
+fn webhook_rules_in_the_schema_reject_what_upstream_rejects() {
+    let m3m = |spec: Value| {
+        json!({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3Machine",
+        "metadata": {"name": "m"}, "spec": spec})
+    };
+    let bmh = |name: &str, mut spec: Value| {
+        spec["online"] = json!(true);
+        json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost", "metadata": {"name": name}, "spec": spec})
+    };
+    let cases = [
+        (
+            m3m(json!({})),
+            "spec.image: Required value: either image or customDeploy is required",
+        ),
+        (
+            m3m(json!({"image": {"url": "http://127.0.0.1/i.qcow2"}})),
+            "spec.image.checksum: Required value: checksum is required",
+        ),
+        (
+            m3m(json!({"image": {"url": "oci://127.0.0.1/img:1", "checksum": "abc"}})),
+            "spec.image.checksum: Forbidden: checksum and checksumType must be empty for OCI images",
+        ),
+        (
+            json!({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3Cluster", "metadata": {"name": "c"},
+                "spec": {}}),
+            "spec.controlPlaneEndpoint.host: Required value: is required",
+        ),
+        (
+            json!({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3DataClaim", "metadata": {"name": "c"},
+                "spec": {}}),
+            "spec.template.name: Required value: is required",
+        ),
+        (
+            json!({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3Data", "metadata": {"name": "wrong"},
+                "spec": {"index": 3, "template": {"name": "tmpl"}}}),
+            "metadata.name must be <spec.template.name>-<spec.index>",
+        ),
+        (
+            json!({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3DataTemplate", "metadata": {"name": "t"},
+                "spec": {"metaData": {"fromHostInterfaces": [{"key": "mac", "fromBootMAC": true, "interface": "eth0"}]}}}),
+            "interface is required unless fromBootMAC is true",
+        ),
+        (
+            json!({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3DataTemplate", "metadata": {"name": "t"},
+                "spec": {"networkData": {"networks": {"ipv4": [{"id": "v4", "link": "eth0"}]}}}}),
+            "one of fromPoolRef.name, ipAddressFromIPPool or fromPoolAnnotation.object is required",
+        ),
+        (
+            bmh("node-0", json!({"firmware": {"sriovEnabled": true}})),
+            "spec.firmware: Forbidden: the Firmware field is no longer supported",
+        ),
+        (
+            bmh("node_0!", json!({})),
+            "cannot contain characters other than [A-Za-z0-9._-]",
+        ),
+        (
+            bmh("0a2e3d8c-e230-4511-845a-ccb12e0b71f4", json!({})),
+            "BareMetalHost resource name cannot be a UUID",
+        ),
+        (
+            bmh("node-0", json!({"rootDeviceHints": {"deviceName": "sda"}})),
+            "device name of root device hint must be a /dev/ path",
+        ),
+        (
+            bmh(
+                "node-0",
+                json!({"image": {"url": "http://127.0.0.1/i.qcow2"}}),
+            ),
+            "checksum is required for normal images",
+        ),
+        (
+            bmh(
+                "node-0",
+                json!({"raid": {"hardwareRAIDVolumes": [{"level": "1"}], "softwareRAIDVolumes": [{"level": "1"}]}}),
+            ),
+            "hardwareRAIDVolumes and softwareRAIDVolumes can not be set at the same time",
+        ),
+        (
+            bmh(
+                "node-0",
+                json!({"raid": {"softwareRAIDVolumes": [{"level": "0", "rootVolume": true}]}}),
+            ),
+            "with rootVolume set must use RAID level 1",
+        ),
+    ];
+    for (doc, expected) in cases {
+        let errors = admit(&doc).expect_err(expected);
+        assert!(
+            errors.iter().any(|e| e.contains(expected)),
+            "expected {expected:?} in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn immutable_fields_cannot_change_on_update() {
+    let data = |index: i64| {
+        json!({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3Data",
+        "metadata": {"name": format!("tmpl-{index}")}, "spec": {"index": index, "template": {"name": "tmpl"}}})
+    };
+    let old = admit(&data(1)).expect("created");
+    let mut relabelled = old.clone();
+    relabelled["metadata"]["labels"] = json!({"a": "b"});
+    admit_update(&relabelled, Some(&old)).expect("metadata may change");
+    let errors = admit_update(&data(2), Some(&old)).expect_err("index is immutable");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("spec.index: Invalid value: \"number\": cannot be modified")),
+        "{errors:#?}"
+    );
+
+    let template = |dns: &str| {
+        json!({"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3DataTemplate",
+        "metadata": {"name": "t"}, "spec": {"networkData": {"services": {"dns": [dns]}}}})
+    };
+    let old = admit(&template("127.0.0.53")).expect("created");
+    let errors =
+        admit_update(&template("127.0.0.54"), Some(&old)).expect_err("networkData is immutable");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("spec.networkData") && e.contains("cannot be modified")),
+        "{errors:#?}"
+    );
 }

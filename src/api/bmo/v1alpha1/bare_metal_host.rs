@@ -69,6 +69,14 @@ use serde::{Deserialize, Serialize};
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "!has(self.firmware)", "message": "the Firmware field is no longer supported, use HostFirmwareSettings resource instead", "fieldPath": ".firmware", "reason": "FieldValueForbidden"},
+        {"rule": "!has(self.image) || self.image.url.lowerAscii().startsWith('oci://') || (has(self.image.format) && self.image.format == 'live-iso') || (has(self.image.checksum) && self.image.checksum != '')", "message": "checksum is required for normal images", "fieldPath": ".image.checksum"},
+        {"rule": "!has(self.image) || !self.image.url.lowerAscii().startsWith('oci://') || !has(self.image.checksum) || self.image.checksum == ''", "message": "spec.image.checksum must be empty for OCI images (oci:// images have embedded checksums)", "fieldPath": ".image.checksum"},
+        {"rule": "!has(self.rootDeviceHints) || !has(self.rootDeviceHints.deviceName) || self.rootDeviceHints.deviceName.startsWith('/dev/')", "message": "device name of root device hint must be a /dev/ path", "fieldPath": ".rootDeviceHints.deviceName"},
+        {"rule": "!has(self.rootDeviceHints) || !has(self.rootDeviceHints.deviceName) || !self.rootDeviceHints.deviceName.startsWith('/dev/disk/') || self.rootDeviceHints.deviceName.startsWith('/dev/disk/by-path/')", "message": "device name of root device hint must be path in /dev/ or /dev/disk/by-path/", "fieldPath": ".rootDeviceHints.deviceName"},
+        {"rule": "!has(self.rootDeviceHints) || !has(self.raid) || !has(self.raid.softwareRAIDVolumes) || !self.raid.softwareRAIDVolumes.exists(v, has(v.rootVolume) && v.rootVolume)", "message": "softwareRAIDVolumes[*].rootVolume and rootDeviceHints can not be set at the same time", "fieldPath": ".raid.softwareRAIDVolumes"}
+]))]
 pub struct BareMetalHostSpec {
     /// CPU architecture of the host, e.g. "x86_64" or "aarch64". If unset,
     /// eventually populated by inspection.
@@ -397,6 +405,10 @@ pub struct SwitchPort {
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "!has(self.hardwareRAIDVolumes) || size(self.hardwareRAIDVolumes) == 0 || !has(self.softwareRAIDVolumes) || size(self.softwareRAIDVolumes) == 0", "message": "hardwareRAIDVolumes and softwareRAIDVolumes can not be set at the same time"},
+        {"rule": "!has(self.softwareRAIDVolumes) || self.softwareRAIDVolumes.filter(v, has(v.rootVolume) && v.rootVolume).size() <= 1", "message": "softwareRAIDVolumes[*].rootVolume can only be set once", "fieldPath": ".softwareRAIDVolumes"}
+]))]
 pub struct RAIDConfig {
     /// The list of logical disks for hardware RAID, if rootDeviceHints isn't used, first volume is root volume.
     /// You can set the value of this field to `[]` to clear all the hardware RAID configurations.
@@ -426,6 +438,10 @@ pub struct RAIDConfig {
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "!has(self.physicalDisks) || size(self.physicalDisks) == 0 || has(self.controller)", "message": "'physicalDisks' specified without 'controller' in hardware RAID volume", "fieldPath": ".physicalDisks"},
+        {"rule": "!has(self.physicalDisks) || size(self.physicalDisks) == 0 || !has(self.numberOfPhysicalDisks) || self.numberOfPhysicalDisks == size(self.physicalDisks)", "message": "the 'numberOfPhysicalDisks' and number of 'physicalDisks' is not same", "fieldPath": ".numberOfPhysicalDisks"}
+]))]
 pub struct HardwareRAIDVolume {
     /// The name of the RAID controller to use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -482,6 +498,9 @@ pub enum RAIDLevel {
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "!has(self.rootVolume) || !self.rootVolume || self.level == '1'", "message": "a software RAID volume with rootVolume set must use RAID level 1", "fieldPath": ".level"}
+]))]
 pub struct SoftwareRAIDVolume {
     /// RAID level for the logical disk. The following levels are supported:
     /// 0, 1 and 1+0.

@@ -60,6 +60,9 @@ use std::collections::BTreeMap;
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "has(self.controlPlaneEndpoint) && has(self.controlPlaneEndpoint.host) && self.controlPlaneEndpoint.host != ''", "message": "is required", "fieldPath": ".controlPlaneEndpoint.host", "reason": "FieldValueRequired"}
+]))]
 pub struct Metal3ClusterSpec {
     /// cloudProviderEnabled determines if the cluster is to be deployed with an external cloud provider.
     /// If set to false, CAPM3 will use node labels to set providerID on the kubernetes nodes.
@@ -139,6 +142,11 @@ pub struct TemplateMeta {
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "(has(self.customDeploy) && self.customDeploy.method != '') || (has(self.image) && self.image.url != '')", "message": "either image or customDeploy is required", "fieldPath": ".image", "reason": "FieldValueRequired"},
+        {"rule": "(has(self.customDeploy) && self.customDeploy.method != '') || !has(self.image) || !self.image.url.lowerAscii().startsWith('oci://') || (!has(self.image.checksum) && !has(self.image.checksumType))", "message": "checksum and checksumType must be empty for OCI images (oci:// images have embedded checksums)", "fieldPath": ".image.checksum", "reason": "FieldValueForbidden"},
+        {"rule": "(has(self.customDeploy) && self.customDeploy.method != '') || !has(self.image) || self.image.url.lowerAscii().startsWith('oci://') || (has(self.image.diskFormat) && self.image.diskFormat == 'live-iso') || (has(self.image.checksum) && self.image.checksum != '')", "message": "checksum is required unless diskFormat is live-iso or the image is an OCI image", "fieldPath": ".image.checksum", "reason": "FieldValueRequired"}
+]))]
 pub struct Metal3MachineSpec {
     /// automatedCleaningMode determines the mode of automated cleaning.
     /// When set to disabled, automated cleaning of host disks will be skipped

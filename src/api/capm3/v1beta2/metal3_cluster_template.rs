@@ -29,6 +29,9 @@ pub struct Metal3ClusterTemplateSpec {
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "has(self.spec.controlPlaneEndpoint) && has(self.spec.controlPlaneEndpoint.port) && self.spec.controlPlaneEndpoint.port != 0", "message": "is required", "fieldPath": ".spec.controlPlaneEndpoint.port", "reason": "FieldValueRequired"}
+]))]
 pub struct Metal3ClusterTemplateResource {
     /// metadata is the standard object's metadata.
     /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata

@@ -35,6 +35,11 @@ use serde::{Deserialize, Serialize};
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "has(self.index) == has(oldSelf.index) && (!has(self.index) || self.index == oldSelf.index)", "message": "cannot be modified", "fieldPath": ".index"},
+        {"rule": "has(self.template) == has(oldSelf.template) && (!has(self.template) || self.template == oldSelf.template)", "message": "cannot be modified", "fieldPath": ".template"},
+        {"rule": "has(self.claim) == has(oldSelf.claim) && (!has(self.claim) || self.claim == oldSelf.claim)", "message": "cannot be modified", "fieldPath": ".claim"}
+]))]
 pub struct Metal3DataSpec {
     /// claim points to the Metal3DataClaim the Metal3Data was created for.
     #[serde(default, skip_serializing_if = "Option::is_none")]

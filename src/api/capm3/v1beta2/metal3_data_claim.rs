@@ -33,6 +33,10 @@ use serde::{Deserialize, Serialize};
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "has(self.template) && has(self.template.name) && self.template.name != ''", "message": "is required", "fieldPath": ".template.name", "reason": "FieldValueRequired"},
+        {"rule": "has(self.template) == has(oldSelf.template) && (!has(self.template) || self.template == oldSelf.template)", "message": "cannot be modified", "fieldPath": ".template"}
+]))]
 pub struct Metal3DataClaimSpec {
     /// template is the Metal3DataTemplate this was generated for.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -40,6 +40,10 @@ use serde::{Deserialize, Serialize};
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "has(self.metaData) == has(oldSelf.metaData) && (!has(self.metaData) || self.metaData == oldSelf.metaData)", "message": "cannot be modified", "fieldPath": ".metaData"},
+        {"rule": "has(self.networkData) == has(oldSelf.networkData) && (!has(self.networkData) || self.networkData == oldSelf.networkData)", "message": "cannot be modified", "fieldPath": ".networkData"}
+]))]
 pub struct Metal3DataTemplateSpec {
     /// clusterName is the name of the Cluster this object belongs to.
     ///
@@ -154,6 +158,9 @@ pub enum TemplateObject {
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "(has(self.fromBootMAC) && self.fromBootMAC) ? (!has(self.interface) || self.interface == '') : (has(self.interface) && self.interface != '')", "message": "interface is required unless fromBootMAC is true, and must be empty when it is", "fieldPath": ".interface"}
+]))]
 pub struct MetaDataHostInterface {
     /// fromBootMAC will fetch the MAC address from the BareMetalHost Spec BootMACAddress field.
     #[serde(
@@ -484,6 +491,9 @@ pub struct NetworkDataNetwork {
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "(has(self.fromPoolRef) && self.fromPoolRef.name != '') || (has(self.ipAddressFromIPPool) && self.ipAddressFromIPPool != '') || (has(self.fromPoolAnnotation) && self.fromPoolAnnotation.object != '')", "message": "one of fromPoolRef.name, ipAddressFromIPPool or fromPoolAnnotation.object is required"}
+]))]
 pub struct NetworkDataIPv4 {
     /// fromPoolAnnotation allows specifying the pool reference via an annotation on
     /// a Machine, Metal3Machine, or BareMetalHost object.
@@ -626,6 +636,9 @@ pub struct NetworkDataIPv4DHCP {
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+        {"rule": "(has(self.fromPoolRef) && self.fromPoolRef.name != '') || (has(self.ipAddressFromIPPool) && self.ipAddressFromIPPool != '') || (has(self.fromPoolAnnotation) && self.fromPoolAnnotation.object != '')", "message": "one of fromPoolRef.name, ipAddressFromIPPool or fromPoolAnnotation.object is required"}
+]))]
 pub struct NetworkDataIPv6 {
     /// fromPoolAnnotation allows specifying the pool reference via an annotation on
     /// a Machine, Metal3Machine, or BareMetalHost object.

@@ -6,15 +6,17 @@
 //! semantics (pruning, `x-kubernetes-*` extensions, int-or-string, the API server's
 //! error wording); generic JSON Schema validators get these wrong.
 
+mod cel;
 mod defaults;
 mod path;
 mod prune;
 mod validate;
 
+pub use cel::validate_cel;
 pub use defaults::apply_defaults;
 pub use path::FieldPath;
 pub use prune::prune;
-pub use validate::{FieldError, validate};
+pub use validate::{ErrorKind, FieldError, validate};
 
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,11 @@ impl FieldPath {
         Self(format!("{}[{key}]", self.0))
     }
 
+    /// A path already in the API server's notation (as CEL evaluation reports it).
+    pub fn from_dotted(path: &str) -> Self {
+        Self(path.trim_start_matches('.').to_owned())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

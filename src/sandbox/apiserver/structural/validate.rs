@@ -26,6 +26,7 @@ pub enum ErrorKind {
     Duplicate,
     TooLong,
     TooMany,
+    Forbidden,
 }
 
 impl ErrorKind {
@@ -38,6 +39,7 @@ impl ErrorKind {
             ErrorKind::Duplicate => "FieldValueDuplicate",
             ErrorKind::TooLong => "FieldValueTooLong",
             ErrorKind::TooMany => "FieldValueTooMany",
+            ErrorKind::Forbidden => "FieldValueForbidden",
         }
     }
 
@@ -49,6 +51,7 @@ impl ErrorKind {
             ErrorKind::Duplicate => "Duplicate value",
             ErrorKind::TooLong => "Too long",
             ErrorKind::TooMany => "Too many",
+            ErrorKind::Forbidden => "Forbidden",
         }
     }
 }
