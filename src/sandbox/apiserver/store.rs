@@ -66,6 +66,13 @@ pub struct Event {
     pub object: Arc<Value>,
 }
 
+/// A watch's starting point: the changes still in history, then every later change (of
+/// every resource; the receiver filters).
+pub struct Watch {
+    pub backlog: Vec<Arc<Event>>,
+    pub live: broadcast::Receiver<Arc<Event>>,
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum StoreError {
     #[error("not found")]
@@ -227,11 +234,7 @@ impl Store {
 
     /// Changes to `resource` after `since` that are still in history, and a receiver for
     /// the changes after them. Fails with `Gone` when `since` is older than the history.
-    pub fn watch(
-        &self,
-        resource: &ResourceKey,
-        since: u64,
-    ) -> Result<(Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>), StoreError> {
+    pub fn watch(&self, resource: &ResourceKey, since: u64) -> Result<Watch, StoreError> {
         let inner = self.lock();
         if since < inner.oldest_resumable {
             return Err(StoreError::Gone {
@@ -246,7 +249,10 @@ impl Store {
             .cloned()
             .collect();
         // Subscribing under the lock: no change can slip between backlog and receiver.
-        Ok((backlog, self.events.subscribe()))
+        Ok(Watch {
+            backlog,
+            live: self.events.subscribe(),
+        })
     }
 
     /// Forgets history up to the current revision, as etcd compaction does: watches from
@@ -394,7 +400,7 @@ mod tests {
             .update::<StoreError>(&bmh(), &key, |_, _| Ok(Change::Delete))
             .expect("deleted");
         assert!(store.get(&bmh(), &key).is_none());
-        let (backlog, _) = store.watch(&bmh(), 2).expect("watch");
+        let backlog = store.watch(&bmh(), 2).expect("watch").backlog;
         assert_eq!(backlog.len(), 1);
         assert_eq!(backlog[0].event_type, EventType::Deleted);
         assert_eq!(rv(&backlog[0].object), 3);
@@ -409,7 +415,7 @@ mod tests {
                 .create(&bmh(), ObjectKey::new("ns", name), |_| object(name))
                 .expect("created");
         }
-        let (backlog, mut live) = store.watch(&bmh(), 2).expect("watch");
+        let Watch { backlog, mut live } = store.watch(&bmh(), 2).expect("watch");
         let seen: Vec<u64> = backlog.iter().map(|e| e.resource_version).collect();
         assert_eq!(seen, [3, 4]);
         store
