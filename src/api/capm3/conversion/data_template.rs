@@ -1,0 +1,415 @@
+//! Metal3DataTemplate: the metaData and networkData templates and the index status.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::common::{Convert, Result, narrow, narrow_opt, non_empty, or_empty, same_shape, widen};
+use crate::api::capm3::{v1beta1, v1beta2};
+
+same_shape!(
+    BondMode,
+    BondXmitHashPolicy,
+    EthernetType,
+    FromPoolAnnotation,
+    MetaDataFromAnnotation,
+    MetaDataFromLabel,
+    MetaDataHostInterface,
+    MetaDataNamespace,
+    MetaDataObjectName,
+    MetaDataString,
+    NetworkDataService,
+    NetworkDataServicev4,
+    NetworkDataServicev6,
+    NetworkLinkEthernetMac,
+);
+
+impl Convert for v1beta1::Metal3DataTemplateSpec {
+    type Hub = v1beta2::Metal3DataTemplateSpec;
+    fn into_hub(self) -> Result<Self::Hub> {
+        // templateReference has no v1beta2 counterpart (upstream drops it).
+        Ok(v1beta2::Metal3DataTemplateSpec {
+            cluster_name: non_empty(self.cluster_name),
+            meta_data: self.meta_data.into_hub()?,
+            network_data: self.network_data.into_hub()?,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::Metal3DataTemplateSpec {
+            cluster_name: or_empty(hub.cluster_name),
+            meta_data: Convert::from_hub(hub.meta_data)?,
+            network_data: Convert::from_hub(hub.network_data)?,
+            template_reference: None,
+        })
+    }
+}
+
+/// The four pool-backed lists are `…FromIPPool` in v1beta1 and `…FromPool` in v1beta2.
+impl Convert for v1beta1::MetaData {
+    type Hub = v1beta2::MetaData;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::MetaData {
+            dns_servers_from_pool: self.dns_servers_from_ip_pool.into_hub()?,
+            from_annotations: self.from_annotations.into_hub()?,
+            from_host_interfaces: self.from_host_interfaces.into_hub()?,
+            from_labels: self.from_labels.into_hub()?,
+            gateways_from_pool: self.gateways_from_ip_pool.into_hub()?,
+            indexes: self.indexes.into_hub()?,
+            ip_addresses_from_pool: self.ip_addresses_from_ip_pool.into_hub()?,
+            namespaces: self.namespaces.into_hub()?,
+            object_names: self.object_names.into_hub()?,
+            prefixes_from_pool: self.prefixes_from_ip_pool.into_hub()?,
+            strings: self.strings.into_hub()?,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::MetaData {
+            dns_servers_from_ip_pool: Convert::from_hub(hub.dns_servers_from_pool)?,
+            from_annotations: Convert::from_hub(hub.from_annotations)?,
+            from_host_interfaces: Convert::from_hub(hub.from_host_interfaces)?,
+            from_labels: Convert::from_hub(hub.from_labels)?,
+            gateways_from_ip_pool: Convert::from_hub(hub.gateways_from_pool)?,
+            indexes: Convert::from_hub(hub.indexes)?,
+            ip_addresses_from_ip_pool: Convert::from_hub(hub.ip_addresses_from_pool)?,
+            namespaces: Convert::from_hub(hub.namespaces)?,
+            object_names: Convert::from_hub(hub.object_names)?,
+            prefixes_from_ip_pool: Convert::from_hub(hub.prefixes_from_pool)?,
+            strings: Convert::from_hub(hub.strings)?,
+        })
+    }
+}
+
+/// `apiGroup` and `kind` were required strings in v1beta1, optional in v1beta2.
+impl Convert for v1beta1::FromPool {
+    type Hub = v1beta2::FromPool;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::FromPool {
+            api_group: non_empty(self.api_group),
+            key: self.key,
+            kind: non_empty(self.kind),
+            name: self.name,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::FromPool {
+            api_group: or_empty(hub.api_group),
+            key: hub.key,
+            kind: or_empty(hub.kind),
+            name: hub.name,
+        })
+    }
+}
+
+impl Convert for v1beta1::MetaDataIndex {
+    type Hub = v1beta2::MetaDataIndex;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::MetaDataIndex {
+            key: self.key,
+            offset: narrow_opt(self.offset, "metaData.indexes[].offset")?,
+            prefix: self.prefix,
+            step: narrow_opt(self.step, "metaData.indexes[].step")?,
+            suffix: self.suffix,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::MetaDataIndex {
+            key: hub.key,
+            offset: widen(hub.offset),
+            prefix: hub.prefix,
+            step: widen(hub.step),
+            suffix: hub.suffix,
+        })
+    }
+}
+
+impl Convert for v1beta1::NetworkData {
+    type Hub = v1beta2::NetworkData;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::NetworkData {
+            links: self.links.into_hub()?,
+            networks: self.networks.into_hub()?,
+            services: self.services.into_hub()?,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::NetworkData {
+            links: Convert::from_hub(hub.links)?,
+            networks: Convert::from_hub(hub.networks)?,
+            services: Convert::from_hub(hub.services)?,
+        })
+    }
+}
+
+impl Convert for v1beta1::NetworkDataLink {
+    type Hub = v1beta2::NetworkDataLink;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::NetworkDataLink {
+            bonds: self.bonds.into_hub()?,
+            ethernets: self.ethernets.into_hub()?,
+            vlans: self.vlans.into_hub()?,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::NetworkDataLink {
+            bonds: Convert::from_hub(hub.bonds)?,
+            ethernets: Convert::from_hub(hub.ethernets)?,
+            vlans: Convert::from_hub(hub.vlans)?,
+        })
+    }
+}
+
+impl Convert for v1beta1::NetworkDataLinkBond {
+    type Hub = v1beta2::NetworkDataLinkBond;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::NetworkDataLinkBond {
+            bond_links: self.bond_links,
+            bond_mode: self.bond_mode.into_hub()?,
+            bond_xmit_hash_policy: self.bond_xmit_hash_policy.into_hub()?,
+            id: self.id,
+            mac_address: self.mac_address.into_hub()?,
+            mtu: narrow_opt(self.mtu, "networkData.links.bonds[].mtu")?,
+            name: self.name,
+            parameters: bond_parameters_into_hub(self.parameters),
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::NetworkDataLinkBond {
+            bond_links: hub.bond_links,
+            bond_mode: Convert::from_hub(hub.bond_mode)?,
+            bond_xmit_hash_policy: Convert::from_hub(hub.bond_xmit_hash_policy)?,
+            id: hub.id,
+            mac_address: Convert::from_hub(hub.mac_address)?,
+            mtu: widen(hub.mtu),
+            name: hub.name,
+            parameters: bond_parameters_from_hub(hub.parameters),
+        })
+    }
+}
+
+/// Bond parameters: a map in v1beta1, a list of `{name, value}` sorted by name in
+/// v1beta2. A JSON `null` value is an absent `value` (v1beta2 cannot tell them apart).
+fn bond_parameters_into_hub(
+    parameters: Option<BTreeMap<String, Value>>,
+) -> Vec<v1beta2::NetworkDataLinkBondParam> {
+    let parameters = parameters.unwrap_or_default().into_iter();
+    let parameters = parameters.map(|(name, value)| v1beta2::NetworkDataLinkBondParam {
+        name,
+        value: (!value.is_null()).then_some(value),
+    });
+    parameters.collect()
+}
+
+/// The inverse of [`bond_parameters_into_hub`]; no parameters is no map.
+fn bond_parameters_from_hub(
+    parameters: Vec<v1beta2::NetworkDataLinkBondParam>,
+) -> Option<BTreeMap<String, Value>> {
+    let parameters = parameters.into_iter();
+    let parameters = parameters.map(|p| (p.name, p.value.unwrap_or(Value::Null)));
+    Some(parameters.collect::<BTreeMap<_, _>>()).filter(|map| !map.is_empty())
+}
+
+impl Convert for v1beta1::NetworkDataLinkEthernet {
+    type Hub = v1beta2::NetworkDataLinkEthernet;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::NetworkDataLinkEthernet {
+            id: self.id,
+            mac_address: self.mac_address.into_hub()?,
+            mtu: narrow_opt(self.mtu, "networkData.links.ethernets[].mtu")?,
+            name: self.name,
+            r#type: self.r#type.into_hub()?,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::NetworkDataLinkEthernet {
+            id: hub.id,
+            mac_address: Convert::from_hub(hub.mac_address)?,
+            mtu: widen(hub.mtu),
+            name: hub.name,
+            r#type: Convert::from_hub(hub.r#type)?,
+        })
+    }
+}
+
+impl Convert for v1beta1::NetworkDataLinkVlan {
+    type Hub = v1beta2::NetworkDataLinkVlan;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::NetworkDataLinkVlan {
+            id: self.id,
+            mac_address: self.mac_address.into_hub()?,
+            mtu: narrow_opt(self.mtu, "networkData.links.vlans[].mtu")?,
+            name: self.name,
+            vlan_id: narrow(self.vlan_id, "networkData.links.vlans[].vlanID")?,
+            vlan_link: self.vlan_link,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::NetworkDataLinkVlan {
+            id: hub.id,
+            mac_address: Convert::from_hub(hub.mac_address)?,
+            mtu: widen(hub.mtu),
+            name: hub.name,
+            vlan_id: hub.vlan_id.into(),
+            vlan_link: hub.vlan_link,
+        })
+    }
+}
+
+impl Convert for v1beta1::NetworkDataNetwork {
+    type Hub = v1beta2::NetworkDataNetwork;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::NetworkDataNetwork {
+            ipv4: self.ipv4.into_hub()?,
+            ipv4_dhcp: self.ipv4_dhcp.into_hub()?,
+            ipv6: self.ipv6.into_hub()?,
+            ipv6_dhcp: self.ipv6_dhcp.into_hub()?,
+            ipv6_slaac: self.ipv6_slaac.into_hub()?,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::NetworkDataNetwork {
+            ipv4: Convert::from_hub(hub.ipv4)?,
+            ipv4_dhcp: Convert::from_hub(hub.ipv4_dhcp)?,
+            ipv6: Convert::from_hub(hub.ipv6)?,
+            ipv6_dhcp: Convert::from_hub(hub.ipv6_dhcp)?,
+            ipv6_slaac: Convert::from_hub(hub.ipv6_slaac)?,
+        })
+    }
+}
+
+/// Static IPv4 and IPv6 networks differ only in that v1beta1 required an IPv6
+/// network's `ipAddressFromIPPool` (so "" when unset) and left the IPv4 one optional.
+macro_rules! static_network {
+    ($network:ident, $into_pool:expr, $from_pool:expr) => {
+        impl Convert for v1beta1::$network {
+            type Hub = v1beta2::$network;
+            fn into_hub(self) -> Result<Self::Hub> {
+                Ok(v1beta2::$network {
+                    from_pool_annotation: self.from_pool_annotation.into_hub()?,
+                    from_pool_ref: self.from_pool_ref.into_hub()?,
+                    id: self.id,
+                    ip_address_from_ip_pool: $into_pool(self.ip_address_from_ip_pool),
+                    link: self.link,
+                    routes: self.routes.into_hub()?,
+                })
+            }
+            fn from_hub(hub: Self::Hub) -> Result<Self> {
+                Ok(v1beta1::$network {
+                    from_pool_annotation: Convert::from_hub(hub.from_pool_annotation)?,
+                    from_pool_ref: Convert::from_hub(hub.from_pool_ref)?,
+                    id: hub.id,
+                    ip_address_from_ip_pool: $from_pool(hub.ip_address_from_ip_pool),
+                    link: hub.link,
+                    routes: Convert::from_hub(hub.routes)?,
+                })
+            }
+        }
+    };
+}
+static_network!(
+    NetworkDataIPv4,
+    std::convert::identity,
+    std::convert::identity
+);
+static_network!(NetworkDataIPv6, non_empty, or_empty);
+
+/// DHCP/SLAAC networks, routes and gateways have the same shape for IPv4 and IPv6;
+/// only the route prefix width and the pool reference type change between versions.
+macro_rules! ip_family {
+    ($dhcp:ident, $route:ident, $gateway:ident) => {
+        impl Convert for v1beta1::$dhcp {
+            type Hub = v1beta2::$dhcp;
+            fn into_hub(self) -> Result<Self::Hub> {
+                Ok(v1beta2::$dhcp {
+                    id: self.id,
+                    link: self.link,
+                    routes: self.routes.into_hub()?,
+                })
+            }
+            fn from_hub(hub: Self::Hub) -> Result<Self> {
+                Ok(v1beta1::$dhcp {
+                    id: hub.id,
+                    link: hub.link,
+                    routes: Convert::from_hub(hub.routes)?,
+                })
+            }
+        }
+
+        impl Convert for v1beta1::$route {
+            type Hub = v1beta2::$route;
+            fn into_hub(self) -> Result<Self::Hub> {
+                Ok(v1beta2::$route {
+                    gateway: self.gateway.into_hub()?,
+                    network: self.network,
+                    prefix: narrow_opt(self.prefix, "networkData.networks[].routes[].prefix")?,
+                    services: self.services.into_hub()?,
+                })
+            }
+            fn from_hub(hub: Self::Hub) -> Result<Self> {
+                Ok(v1beta1::$route {
+                    gateway: Convert::from_hub(hub.gateway)?,
+                    network: hub.network,
+                    prefix: widen(hub.prefix),
+                    services: Convert::from_hub(hub.services)?,
+                })
+            }
+        }
+
+        impl Convert for v1beta1::$gateway {
+            type Hub = v1beta2::$gateway;
+            fn into_hub(self) -> Result<Self::Hub> {
+                Ok(v1beta2::$gateway {
+                    from_ip_pool: self.from_ip_pool,
+                    from_pool_annotation: self.from_pool_annotation.into_hub()?,
+                    from_pool_ref: self.from_pool_ref.into_hub()?,
+                    string: self.string,
+                })
+            }
+            fn from_hub(hub: Self::Hub) -> Result<Self> {
+                Ok(v1beta1::$gateway {
+                    from_ip_pool: hub.from_ip_pool,
+                    from_pool_annotation: Convert::from_hub(hub.from_pool_annotation)?,
+                    from_pool_ref: Convert::from_hub(hub.from_pool_ref)?,
+                    string: hub.string,
+                })
+            }
+        }
+    };
+}
+ip_family!(NetworkDataIPv4DHCP, NetworkDataRoutev4, NetworkGatewayv4);
+ip_family!(NetworkDataIPv6DHCP, NetworkDataRoutev6, NetworkGatewayv6);
+
+impl Convert for v1beta1::Metal3DataTemplateStatus {
+    type Hub = v1beta2::Metal3DataTemplateStatus;
+    fn into_hub(self) -> Result<Self::Hub> {
+        Ok(v1beta2::Metal3DataTemplateStatus {
+            indexes: self.indexes.into_hub()?,
+            last_updated: self.last_updated,
+        })
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(v1beta1::Metal3DataTemplateStatus {
+            indexes: Convert::from_hub(hub.indexes)?,
+            last_updated: hub.last_updated,
+        })
+    }
+}
+
+/// Allocated indexes: a map claim name -> index in v1beta1, a list sorted by index
+/// (then name, for ties v1beta2 would reject anyway) in v1beta2.
+impl Convert for BTreeMap<String, i64> {
+    type Hub = Vec<v1beta2::Metal3DataTemplateIndex>;
+    fn into_hub(self) -> Result<Self::Hub> {
+        let mut indexes = self
+            .into_iter()
+            .map(|(name, index)| {
+                let index = narrow(index, "status.indexes")?;
+                Ok(v1beta2::Metal3DataTemplateIndex { index, name })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        indexes.sort_by(|a, b| (a.index, &a.name).cmp(&(b.index, &b.name)));
+        Ok(indexes)
+    }
+    fn from_hub(hub: Self::Hub) -> Result<Self> {
+        Ok(hub.into_iter().map(|i| (i.name, i.index.into())).collect())
+    }
+}
