@@ -198,3 +198,120 @@ fn from_json<T: Object>(value: Value) -> Result<T> {
         source,
     })
 }
+
+/// API-05: the conversion-data annotation.
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::DATA_ANNOTATION;
+    use crate::api::capm3::conversion::testing::{
+        V1BETA1, V1BETA2, object, round_trip, stored, to,
+    };
+    use crate::api::capm3::conversion::{ConversionError, convert};
+
+    #[test]
+    fn the_payload_is_the_source_object_without_metadata() {
+        let new = object(
+            V1BETA2,
+            "Metal3DataTemplate",
+            json!({"spec": {"clusterName": ""}}),
+        );
+        let old = round_trip(&new, V1BETA1);
+        assert_eq!(
+            stored(&old),
+            Some(
+                json!({"apiVersion": V1BETA2, "kind": "Metal3DataTemplate", "spec": {"clusterName": ""}})
+            )
+        );
+    }
+
+    #[test]
+    fn other_metadata_is_kept_and_only_the_annotation_changes() {
+        let mut new = object(
+            V1BETA2,
+            "Metal3Cluster",
+            json!({"spec": {"failureDomains": [{"name": "b"}, {"name": "a"}]}}),
+        );
+        new["metadata"] = json!({
+            "name": "m3", "namespace": "ns", "uid": "u", "generation": 3, "resourceVersion": "7",
+            "labels": {"l": "v"}, "annotations": {"a": "b"}, "finalizers": ["f"],
+            "creationTimestamp": "2024-01-02T03:04:05Z",
+        });
+        let old = round_trip(&new, V1BETA1);
+        let mut metadata = old["metadata"].clone();
+        metadata["annotations"]
+            .as_object_mut()
+            .expect("annotated")
+            .remove(DATA_ANNOTATION);
+        assert_eq!(metadata, new["metadata"]);
+    }
+
+    #[test]
+    fn a_status_update_in_v1beta1_keeps_the_v1beta2_spec_exactly() {
+        let new = object(
+            V1BETA2,
+            "Metal3Cluster",
+            json!({"spec": {"failureDomains": [{"name": "b"}, {"name": "a"}]}}),
+        );
+        let mut old = to(new.clone(), V1BETA1);
+        old["status"] = json!({"ready": true});
+        let updated = to(old, V1BETA2);
+        assert_eq!(updated["spec"], new["spec"]);
+        assert_eq!(
+            updated["status"],
+            json!({"initialization": {"provisioned": true}})
+        );
+        assert_eq!(stored(&updated), None);
+    }
+
+    #[test]
+    fn a_spec_edit_in_v1beta2_keeps_v1beta1_only_fields() {
+        let old = object(
+            V1BETA1,
+            "Metal3DataTemplate",
+            json!({"spec": {"clusterName": "c", "templateReference": "r"}}),
+        );
+        let mut new = to(old, V1BETA2);
+        new["spec"]["clusterName"] = json!("d");
+        let edited = to(new, V1BETA1);
+        assert_eq!(
+            edited["spec"],
+            json!({"clusterName": "d", "templateReference": "r"})
+        );
+    }
+
+    #[test]
+    fn an_annotation_holding_the_source_version_is_dropped() {
+        let mut old = object(
+            V1BETA1,
+            "Metal3DataClaim",
+            json!({"spec": {"template": {"name": "t"}}}),
+        );
+        let payload = json!({"apiVersion": V1BETA1, "kind": "Metal3DataClaim", "spec": {}});
+        old["metadata"]["annotations"] = json!({DATA_ANNOTATION: payload.to_string()});
+        let new = to(old, V1BETA2);
+        assert_eq!(new["metadata"].get("annotations"), None);
+        assert_eq!(new["spec"], json!({"template": {"name": "t"}}));
+    }
+
+    #[test]
+    fn a_corrupt_annotation_is_an_error() {
+        let mut old = object(
+            V1BETA1,
+            "Metal3DataClaim",
+            json!({"spec": {"template": {}}}),
+        );
+        for payload in [
+            "{",
+            r#"{"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2", "kind": "Metal3DataClaim", "spec": 1}"#,
+        ] {
+            old["metadata"]["annotations"] = json!({DATA_ANNOTATION: payload});
+            let error = convert(old.clone(), V1BETA2).expect_err(payload);
+            assert!(
+                matches!(error, ConversionError::InvalidAnnotation { .. }),
+                "{error}"
+            );
+        }
+    }
+}

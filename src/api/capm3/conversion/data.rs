@@ -60,3 +60,62 @@ impl Convert for v1beta1::Metal3DataClaimStatus {
         })
     }
 }
+
+/// API-05: Metal3Data and Metal3DataClaim rules.
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::api::capm3::conversion::testing::{V1BETA1, V1BETA2, object, round_trip, stored};
+
+    #[test]
+    fn required_references_are_optional_in_v1beta2() {
+        // (v1beta1 reference, v1beta2 reference)
+        let table = [
+            (
+                json!({"name": "t", "namespace": "ns"}),
+                json!({"name": "t", "namespace": "ns"}),
+            ),
+            (json!({}), json!(null)),
+        ];
+        for (old_ref, new_ref) in table {
+            let old = object(
+                V1BETA1,
+                "Metal3DataClaim",
+                json!({"spec": {"template": old_ref}}),
+            );
+            let new = round_trip(&old, V1BETA2);
+            assert_eq!(new["spec"]["template"], new_ref);
+        }
+        let new = object(V1BETA2, "Metal3DataClaim", json!({"spec": {}}));
+        assert_eq!(round_trip(&new, V1BETA1)["spec"], json!({"template": {}}));
+    }
+
+    #[test]
+    fn index_narrows_and_template_reference_travels_in_the_annotation() {
+        let spec = json!({"index": 3, "claim": {"name": "c"}, "template": {"name": "t"}, "templateReference": "r"});
+        let new = round_trip(
+            &object(V1BETA1, "Metal3Data", json!({"spec": spec})),
+            V1BETA2,
+        );
+        assert_eq!(
+            new["spec"],
+            json!({"index": 3, "claim": {"name": "c"}, "template": {"name": "t"}})
+        );
+        assert_eq!(
+            stored(&new).expect("annotated")["spec"]["templateReference"],
+            "r"
+        );
+    }
+
+    #[test]
+    fn an_index_beyond_int32_is_an_error() {
+        let spec = json!({"spec": {"index": 1_i64 << 32, "claim": {}, "template": {}}});
+        let error = super::super::convert(object(V1BETA1, "Metal3Data", spec), V1BETA2)
+            .expect_err("does not fit");
+        assert_eq!(
+            error.to_string(),
+            "spec.index: 4294967296 does not fit in a 32-bit integer"
+        );
+    }
+}

@@ -413,3 +413,185 @@ impl Convert for BTreeMap<String, i64> {
         Ok(hub.into_iter().map(|i| (i.name, i.index.into())).collect())
     }
 }
+
+/// API-05: Metal3DataTemplate rules.
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::api::capm3::conversion::testing::{V1BETA1, V1BETA2, object, round_trip, stored};
+
+    fn template(api_version: &str, spec: serde_json::Value) -> serde_json::Value {
+        object(api_version, "Metal3DataTemplate", json!({"spec": spec}))
+    }
+
+    #[test]
+    fn from_ip_pool_metadata_keys_become_from_pool() {
+        let pool =
+            json!([{"key": "k", "name": "pool", "apiGroup": "ipam.metal3.io", "kind": "IPPool"}]);
+        // (v1beta1 key, v1beta2 key)
+        let table = [
+            ("ipAddressesFromIPPool", "ipAddressesFromPool"),
+            ("prefixesFromIPPool", "prefixesFromPool"),
+            ("gatewaysFromIPPool", "gatewaysFromPool"),
+            ("dnsServersFromIPPool", "dnsServersFromPool"),
+        ];
+        for (old_key, new_key) in table {
+            let old = template(
+                V1BETA1,
+                json!({"clusterName": "c", "metaData": {old_key: pool}}),
+            );
+            let new = round_trip(&old, V1BETA2);
+            assert_eq!(new["spec"]["metaData"], json!({new_key: pool}), "{old_key}");
+        }
+    }
+
+    #[test]
+    fn empty_pool_group_and_kind_are_absent() {
+        let old = template(
+            V1BETA1,
+            json!({"clusterName": "c", "metaData": {"gatewaysFromIPPool": [
+                {"key": "k", "name": "pool", "apiGroup": "", "kind": ""},
+            ]}}),
+        );
+        let new = round_trip(&old, V1BETA2);
+        assert_eq!(
+            new["spec"]["metaData"]["gatewaysFromPool"],
+            json!([{"key": "k", "name": "pool"}])
+        );
+    }
+
+    fn bond(parameters: serde_json::Value) -> serde_json::Value {
+        json!({"links": {"bonds": [{
+            "id": "bond0", "bondMode": "802.3ad", "macAddress": {}, "parameters": parameters,
+        }]}})
+    }
+
+    #[test]
+    fn bond_parameters_map_becomes_a_list_sorted_by_name() {
+        let old = template(
+            V1BETA1,
+            json!({"clusterName": "c", "networkData": bond(json!({
+                "miimon": {"ms": 100},
+                "lacp-rate": {"rate": "fast"},
+                "unset": null,
+            }))}),
+        );
+        let new = round_trip(&old, V1BETA2);
+        assert_eq!(
+            new["spec"]["networkData"]["links"]["bonds"][0]["parameters"],
+            json!([
+                {"name": "lacp-rate", "value": {"rate": "fast"}},
+                {"name": "miimon", "value": {"ms": 100}},
+                {"name": "unset"},
+            ])
+        );
+    }
+
+    #[test]
+    fn an_unsorted_bond_parameter_list_keeps_its_order_through_v1beta1() {
+        let parameters = json!([{"name": "b", "value": {}}, {"name": "a", "value": {}}]);
+        let new = template(V1BETA2, json!({"networkData": bond(parameters)}));
+        let old = round_trip(&new, V1BETA1);
+        let old_parameters = &old["spec"]["networkData"]["links"]["bonds"][0]["parameters"];
+        assert_eq!(old_parameters, &json!({"a": {}, "b": {}}));
+    }
+
+    #[test]
+    fn indexes_map_becomes_a_list_sorted_by_index() {
+        let old = object(
+            V1BETA1,
+            "Metal3DataTemplate",
+            json!({"spec": {"clusterName": "c"}, "status": {"indexes": {"m-a": 2, "m-b": 0, "m-c": 1}}}),
+        );
+        let new = round_trip(&old, V1BETA2);
+        assert_eq!(
+            new["status"]["indexes"],
+            json!([{"index": 0, "name": "m-b"}, {"index": 1, "name": "m-c"}, {"index": 2, "name": "m-a"}])
+        );
+    }
+
+    #[test]
+    fn one_claim_listed_twice_survives_v1beta1() {
+        // Valid v1beta2 (the list is keyed by index), impossible as a v1beta1 map.
+        let indexes = json!([{"index": 0, "name": "m"}, {"index": 1, "name": "m"}]);
+        let new = object(
+            V1BETA2,
+            "Metal3DataTemplate",
+            json!({"spec": {}, "status": {"indexes": indexes}}),
+        );
+        let old = round_trip(&new, V1BETA1);
+        assert_eq!(old["status"]["indexes"], json!({"m": 1}));
+        assert!(stored(&old).is_some());
+    }
+
+    #[test]
+    fn cluster_name_empty_is_absent_and_template_reference_round_trips() {
+        let old = template(
+            V1BETA1,
+            json!({"clusterName": "", "templateReference": "t"}),
+        );
+        let new = round_trip(&old, V1BETA2);
+        assert_eq!(new["spec"], json!({}));
+        let new = template(V1BETA2, json!({}));
+        assert_eq!(
+            round_trip(&new, V1BETA1)["spec"],
+            json!({"clusterName": ""})
+        );
+    }
+
+    #[test]
+    fn widths_narrow_and_pool_references_change_type() {
+        let route = json!({"network": "10.0.0.0", "prefix": 24, "gateway": {
+            "fromPoolRef": {"name": "gw", "kind": ""},
+        }});
+        let old = template(
+            V1BETA1,
+            json!({"clusterName": "c", "metaData": {"indexes": [{"key": "i", "offset": 1, "step": 2}]},
+            "networkData": {
+                "links": {
+                    "ethernets": [{"id": "e", "type": "phy", "mtu": 9000, "macAddress": {"string": "m"}}],
+                    "vlans": [{"id": "v", "vlanID": 42, "vlanLink": "e", "mtu": 1500, "macAddress": {}}],
+                },
+                "networks": {
+                    "ipv4": [{"id": "n4", "link": "e", "fromPoolRef": {"name": "p", "kind": "IPPool"}, "routes": [route]}],
+                    "ipv6": [{"id": "n6", "link": "e", "ipAddressFromIPPool": ""}],
+                },
+            }}),
+        );
+        let new = round_trip(&old, V1BETA2);
+        let networks = &new["spec"]["networkData"]["networks"];
+        assert_eq!(
+            networks["ipv4"][0]["routes"][0]["gateway"],
+            json!({"fromPoolRef": {"name": "gw"}})
+        );
+        assert_eq!(networks["ipv6"][0], json!({"id": "n6", "link": "e"}));
+        assert_eq!(
+            new["spec"]["networkData"]["links"]["vlans"][0]["vlanID"],
+            42
+        );
+    }
+
+    #[test]
+    fn out_of_range_widths_are_errors() {
+        // (v1beta1 networkData, the field named in the error)
+        let table = [
+            (
+                json!({"links": {"vlans": [{"id": "v", "vlanID": 1_i64 << 31, "vlanLink": "e", "macAddress": {}}]}}),
+                "networkData.links.vlans[].vlanID",
+            ),
+            (
+                json!({"links": {"ethernets": [{"id": "e", "type": "phy", "mtu": -(1_i64 << 40), "macAddress": {}}]}}),
+                "networkData.links.ethernets[].mtu",
+            ),
+        ];
+        for (network_data, field) in table {
+            let old = template(
+                V1BETA1,
+                json!({"clusterName": "c", "networkData": network_data}),
+            );
+            let error = super::super::convert(old, V1BETA2).expect_err("does not fit");
+            assert!(error.to_string().starts_with(field), "{error}");
+        }
+    }
+}

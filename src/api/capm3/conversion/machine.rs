@@ -144,3 +144,116 @@ impl Convert for v1beta1::Metal3MachineTemplateSpec {
         })
     }
 }
+
+/// API-05: Metal3Machine and Metal3MachineTemplate rules.
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::api::capm3::conversion::testing::{
+        V1BETA1, V1BETA2, object, round_trip, stored, to,
+    };
+
+    #[test]
+    fn image_format_is_disk_format() {
+        // (v1beta1 image, v1beta2 image)
+        let table = [
+            (
+                json!({"url": "http://i/a.qcow2", "checksum": "abc", "checksumType": "sha256", "format": "qcow2"}),
+                json!({"url": "http://i/a.qcow2", "checksum": "abc", "checksumType": "sha256", "diskFormat": "qcow2"}),
+            ),
+            (
+                json!({"url": "http://i/a.iso", "format": "live-iso"}),
+                json!({"url": "http://i/a.iso", "diskFormat": "live-iso"}),
+            ),
+            (json!({"url": "oci://r/i"}), json!({"url": "oci://r/i"})),
+        ];
+        for (old_image, new_image) in table {
+            let old = object(
+                V1BETA1,
+                "Metal3Machine",
+                json!({"spec": {"image": old_image}}),
+            );
+            let new = round_trip(&old, V1BETA2);
+            assert_eq!(new["spec"]["image"], new_image);
+            assert_eq!(stored(&new), None);
+        }
+    }
+
+    #[test]
+    fn object_references_keep_name_and_namespace_and_the_rest_travels_in_the_annotation() {
+        let reference =
+            json!({"kind": "Metal3DataTemplate", "name": "t", "namespace": "ns", "uid": "u"});
+        let old = object(
+            V1BETA1,
+            "Metal3Machine",
+            json!({"spec": {"dataTemplate": reference}, "status": {"renderedData": reference}}),
+        );
+        let new = round_trip(&old, V1BETA2);
+        assert_eq!(
+            new["spec"]["dataTemplate"],
+            json!({"name": "t", "namespace": "ns"})
+        );
+        assert_eq!(
+            new["status"]["renderedData"],
+            json!({"name": "t", "namespace": "ns"})
+        );
+        assert_eq!(
+            stored(&new).expect("annotated")["spec"]["dataTemplate"],
+            reference
+        );
+    }
+
+    #[test]
+    fn phase_has_no_v1beta2_field_but_round_trips() {
+        let old = object(
+            V1BETA1,
+            "Metal3Machine",
+            json!({"spec": {}, "status": {"phase": "Provisioned", "ready": true}}),
+        );
+        let new = round_trip(&old, V1BETA2);
+        assert_eq!(
+            new["status"],
+            json!({"initialization": {"provisioned": true}})
+        );
+        assert_eq!(
+            stored(&new).expect("annotated")["status"]["phase"],
+            "Provisioned"
+        );
+    }
+
+    #[test]
+    fn condition_types_are_not_renamed() {
+        // Each version's list is carried verbatim: the controller writes both.
+        let legacy = json!({"type": "AssociateBMH", "status": "True", "lastTransitionTime": "2024-01-02T03:04:05Z"});
+        let new = to(
+            object(
+                V1BETA1,
+                "Metal3Machine",
+                json!({"spec": {}, "status": {"conditions": [legacy]}}),
+            ),
+            V1BETA2,
+        );
+        assert_eq!(
+            new["status"]["deprecated"]["v1beta1"]["conditions"],
+            json!([legacy])
+        );
+    }
+
+    #[test]
+    fn template_node_reuse_and_metadata() {
+        let new = object(
+            V1BETA2,
+            "Metal3MachineTemplate",
+            json!({"spec": {"nodeReuse": true, "template": {
+                "metadata": {"annotations": {"a": "b"}},
+                "spec": {"customDeploy": {"method": "install_coreos"}},
+            }}}),
+        );
+        let old = round_trip(&new, V1BETA1);
+        assert_eq!(
+            old["spec"],
+            json!({"nodeReuse": true, "template": {"spec": {"customDeploy": {"method": "install_coreos"}}}})
+        );
+    }
+}

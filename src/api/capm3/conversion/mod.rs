@@ -179,3 +179,114 @@ kinds! {
     Metal3Remediation { spec, status } spoke_only [], hub_only [];
     Metal3RemediationTemplate { spec, status } spoke_only [], hub_only [];
 }
+
+/// Helpers for the unit tests of every conversion module.
+#[cfg(test)]
+mod testing {
+    use serde_json::{Value, json};
+
+    pub const V1BETA1: &str = "infrastructure.cluster.x-k8s.io/v1beta1";
+    pub const V1BETA2: &str = "infrastructure.cluster.x-k8s.io/v1beta2";
+
+    /// A `kind` object at `api_version` with `body` (its `spec`, `status`).
+    pub fn object(api_version: &str, kind: &str, body: Value) -> Value {
+        let mut object = json!({
+            "apiVersion": api_version,
+            "kind": kind,
+            "metadata": {"name": "m3", "namespace": "ns"},
+        });
+        if let (Some(object), Value::Object(body)) = (object.as_object_mut(), body) {
+            object.extend(body);
+        }
+        object
+    }
+
+    /// `object` converted to `api_version`; conversion errors fail the test.
+    pub fn to(object: Value, api_version: &str) -> Value {
+        super::convert(object, api_version).expect("the object converts")
+    }
+
+    /// Converts `object` to `via` and back, checks that gives `object` again, and
+    /// returns the intermediate object.
+    pub fn round_trip(object: &Value, via: &str) -> Value {
+        let home = object["apiVersion"]
+            .as_str()
+            .expect("test objects have an apiVersion");
+        let there = to(object.clone(), via);
+        assert_eq!(&to(there.clone(), home), object, "round trip via {via}");
+        there
+    }
+
+    /// The conversion-data annotation's payload, if any.
+    pub fn stored(object: &Value) -> Option<Value> {
+        let text = object["metadata"]["annotations"][super::DATA_ANNOTATION].as_str()?;
+        Some(serde_json::from_str(text).expect("the annotation is JSON"))
+    }
+}
+
+/// API-05: the entry points.
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::testing::{V1BETA1, V1BETA2, object};
+    use super::{ConversionError, convert, v1beta1, v1beta2};
+
+    #[test]
+    fn the_same_version_comes_back_unchanged() {
+        let old = object(V1BETA1, "Metal3Machine", json!({"spec": {}, "unknown": 1}));
+        assert_eq!(convert(old.clone(), V1BETA1).expect("no-op"), old);
+    }
+
+    #[test]
+    fn unknown_kinds_versions_and_shapes_are_errors() {
+        let machine = || object(V1BETA1, "Metal3Machine", json!({"spec": {}}));
+        let mut no_kind = machine();
+        no_kind.as_object_mut().expect("an object").remove("kind");
+        let table = [
+            (
+                object(V1BETA1, "Metal3Host", json!({"spec": {}})),
+                V1BETA2,
+                "kind \"Metal3Host\"",
+            ),
+            (
+                machine(),
+                "infrastructure.cluster.x-k8s.io/v1alpha5",
+                "apiVersion",
+            ),
+            (machine(), "cluster.x-k8s.io/v1beta2", "apiVersion"),
+            (
+                object("v1", "Metal3Machine", json!({})),
+                V1BETA2,
+                "apiVersion \"v1\"",
+            ),
+            (no_kind, V1BETA2, "the object has no kind"),
+            (
+                object(V1BETA1, "Metal3Machine", json!({"spec": 1})),
+                V1BETA2,
+                "not a valid Metal3Machine",
+            ),
+        ];
+        for (object, to, message) in table {
+            let error = convert(object, to).expect_err(message).to_string();
+            assert!(error.contains(message), "{error}");
+        }
+    }
+
+    #[test]
+    fn typed_conversions_are_try_from() -> Result<(), ConversionError> {
+        let old: v1beta1::Metal3DataClaim = serde_json::from_value(object(
+            V1BETA1,
+            "Metal3DataClaim",
+            json!({"spec": {"template": {"name": "t"}}}),
+        ))
+        .expect("a valid claim");
+        let new = v1beta2::Metal3DataClaim::try_from(old.clone())?;
+        assert_eq!(
+            new.spec.template.as_ref().and_then(|t| t.name.as_deref()),
+            Some("t")
+        );
+        assert_eq!(v1beta1::Metal3DataClaim::try_from(new)?, old);
+        Ok(())
+    }
+}
