@@ -129,14 +129,12 @@ impl Convert for ObjectReference {
 }
 
 /// A reference v1beta1 requires (a value, empty when unset) and v1beta2 makes optional:
-/// the empty reference is the absent one.
+/// one with neither name nor namespace is the absent one.
 pub(crate) fn required_ref_into_hub(
     reference: ObjectReference,
 ) -> Result<Option<v1beta2::Metal3ObjectRef>> {
-    if reference == ObjectReference::default() {
-        return Ok(None);
-    }
-    reference.into_hub().map(Some)
+    let reference = reference.into_hub()?;
+    Ok((reference.name.is_some() || reference.namespace.is_some()).then_some(reference))
 }
 
 /// The inverse of [`required_ref_into_hub`].

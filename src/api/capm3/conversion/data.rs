@@ -77,6 +77,7 @@ mod tests {
                 json!({"name": "t", "namespace": "ns"}),
             ),
             (json!({}), json!(null)),
+            (json!({"kind": "Metal3DataTemplate"}), json!(null)),
         ];
         for (old_ref, new_ref) in table {
             let old = object(
