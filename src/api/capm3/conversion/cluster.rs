@@ -1,7 +1,9 @@
 //! Metal3Cluster and Metal3ClusterTemplate.
 
-use super::common::{Convert, Legacy, Result};
+use super::common::{Convert, Legacy, Result, by_field, deprecated, legacy};
 use crate::api::capm3::{v1beta1, v1beta2};
+
+by_field!(Metal3ClusterTemplateSpec { template });
 
 impl Convert for v1beta1::Metal3ClusterSpec {
     type Hub = v1beta2::Metal3ClusterSpec;
@@ -38,7 +40,7 @@ impl Convert for v1beta1::Metal3ClusterStatus {
         Ok(v1beta2::Metal3ClusterStatus {
             // metav1 conditions were staged under status.v1beta2 in v1beta1.
             conditions: self.v1_beta2.and_then(|v| v.conditions),
-            deprecated: legacy.into_deprecated()?,
+            deprecated: deprecated(legacy)?,
             failure_domains: self.failure_domains.into_hub()?,
             initialization: self
                 .ready
@@ -49,7 +51,7 @@ impl Convert for v1beta1::Metal3ClusterStatus {
         })
     }
     fn from_hub(hub: Self::Hub) -> Result<Self> {
-        let legacy = Legacy::from_deprecated(hub.deprecated)?;
+        let legacy = legacy(hub.deprecated)?;
         Ok(v1beta1::Metal3ClusterStatus {
             conditions: legacy.conditions,
             failure_domains: Convert::from_hub(hub.failure_domains)?,
@@ -62,36 +64,6 @@ impl Convert for v1beta1::Metal3ClusterStatus {
                 .map(|conditions| v1beta1::Metal3ClusterV1Beta2Status {
                     conditions: Some(conditions),
                 }),
-        })
-    }
-}
-
-/// v1beta2 added `template.metadata`, which v1beta1 cannot hold.
-impl Convert for v1beta1::Metal3ClusterTemplateResource {
-    type Hub = v1beta2::Metal3ClusterTemplateResource;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3ClusterTemplateResource {
-            metadata: None,
-            spec: self.spec.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3ClusterTemplateResource {
-            spec: Convert::from_hub(hub.spec)?,
-        })
-    }
-}
-
-impl Convert for v1beta1::Metal3ClusterTemplateSpec {
-    type Hub = v1beta2::Metal3ClusterTemplateSpec;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3ClusterTemplateSpec {
-            template: self.template.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3ClusterTemplateSpec {
-            template: Convert::from_hub(hub.template)?,
         })
     }
 }

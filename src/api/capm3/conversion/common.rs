@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{ObjectReference, TypedLocalObjectReference};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use k8s_openapi::api::core::v1::{ObjectReference, SecretReference, TypedLocalObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use serde::{Serialize, de::DeserializeOwned};
 
 use super::ConversionError;
 use crate::api::capm3::{v1beta1, v1beta2};
-use crate::api::common::V1Beta1Condition;
 
 pub(crate) type Result<T> = std::result::Result<T, ConversionError>;
 
@@ -43,6 +43,63 @@ impl<T: Convert> Convert for Vec<T> {
         hub.into_iter().map(T::from_hub).collect()
     }
 }
+
+/// Types both versions share.
+macro_rules! identity {
+    ($($ty:ty),+) => {$(
+        impl Convert for $ty {
+            type Hub = $ty;
+            fn into_hub(self) -> Result<Self::Hub> {
+                Ok(self)
+            }
+            fn from_hub(hub: Self::Hub) -> Result<Self> {
+                Ok(hub)
+            }
+        }
+    )+};
+}
+identity!(String, bool, Time, SecretReference, ObjectMeta);
+
+/// [`Convert`] for structs named alike in both versions whose fields all convert by
+/// name: only the field types differ.
+macro_rules! by_field {
+    ($($ty:ident { $($field:ident),+ $(,)? })+) => {$(
+        impl $crate::api::capm3::conversion::common::Convert for v1beta1::$ty {
+            type Hub = v1beta2::$ty;
+            fn into_hub(self) -> $crate::api::capm3::conversion::common::Result<Self::Hub> {
+                use $crate::api::capm3::conversion::common::Convert as C;
+                Ok(v1beta2::$ty { $($field: C::into_hub(self.$field)?),+ })
+            }
+            fn from_hub(hub: Self::Hub) -> $crate::api::capm3::conversion::common::Result<Self> {
+                use $crate::api::capm3::conversion::common::Convert as C;
+                Ok(v1beta1::$ty { $($field: C::from_hub(hub.$field)?),+ })
+            }
+        }
+    )+};
+}
+pub(crate) use by_field;
+
+/// Template resources: v1beta2 added `template.metadata`, which v1beta1 cannot hold
+/// (the kinds list it as hub-only, so it travels in the annotation).
+macro_rules! template_resource {
+    ($($ty:ident),+) => {$(
+        impl Convert for v1beta1::$ty {
+            type Hub = v1beta2::$ty;
+            fn into_hub(self) -> Result<Self::Hub> {
+                Ok(v1beta2::$ty {
+                    metadata: None,
+                    spec: self.spec.into_hub()?,
+                })
+            }
+            fn from_hub(hub: Self::Hub) -> Result<Self> {
+                Ok(v1beta1::$ty {
+                    spec: Convert::from_hub(hub.spec)?,
+                })
+            }
+        }
+    )+};
+}
+template_resource!(Metal3ClusterTemplateResource, Metal3MachineTemplateResource);
 
 /// Moves a value between two Rust types that have the same JSON in both versions
 /// (most enums and many leaf structs differ only in doc comments and validation).
@@ -209,42 +266,35 @@ impl Convert for BTreeMap<String, v1beta1::FailureDomainSpec> {
 }
 
 /// The three v1beta1 top-level status fields that v1beta2 moves to
-/// `status.deprecated.v1beta1`. Serialised like each kind's
-/// `…V1Beta1DeprecatedStatus`, so one helper serves every kind.
-#[derive(Serialize, Deserialize, Default, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Legacy {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conditions: Option<Vec<V1Beta1Condition>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<String>,
-}
+/// `status.deprecated.v1beta1`. That group has the same shape for every kind, so the
+/// Metal3Machine types stand for all and [`same`] moves them to the kind's own.
+pub(crate) type Legacy = v1beta2::Metal3MachineV1Beta1DeprecatedStatus;
+type Deprecated = v1beta2::Metal3MachineDeprecatedStatus;
 
-/// The JSON shape of every kind's `status.deprecated`.
-#[derive(Serialize, Deserialize)]
-struct Deprecated {
-    #[serde(rename = "v1beta1", default, skip_serializing_if = "Option::is_none")]
-    v1beta1: Option<Legacy>,
-}
-
-impl Legacy {
-    /// v1beta1 -> v1beta2: `status.deprecated` exists only when a legacy field is set,
-    /// as upstream does it.
-    pub(crate) fn into_deprecated<D: DeserializeOwned>(self) -> Result<Option<D>> {
-        if self == Legacy::default() {
-            return Ok(None);
-        }
-        same(Deprecated {
-            v1beta1: Some(self),
-        })
-        .map(Some)
+/// v1beta1 -> v1beta2: `status.deprecated` exists only when a legacy field is set,
+/// as upstream does it.
+pub(crate) fn deprecated<D: DeserializeOwned>(legacy: Legacy) -> Result<Option<D>> {
+    if legacy == no_legacy() {
+        return Ok(None);
     }
+    let deprecated = Deprecated {
+        v1_beta1: Some(legacy),
+    };
+    same(deprecated).map(Some)
+}
 
-    /// v1beta2 -> v1beta1: lifts the legacy fields back to the top of the status.
-    pub(crate) fn from_deprecated<D: Serialize>(deprecated: Option<D>) -> Result<Legacy> {
-        let deprecated: Option<Deprecated> = deprecated.map(same).transpose()?;
-        Ok(deprecated.and_then(|d| d.v1beta1).unwrap_or_default())
+/// v1beta2 -> v1beta1: lifts the legacy fields back to the top of the status.
+pub(crate) fn legacy<D: Serialize>(deprecated: Option<D>) -> Result<Legacy> {
+    let deprecated: Option<Deprecated> = deprecated.map(same).transpose()?;
+    Ok(deprecated
+        .and_then(|d| d.v1_beta1)
+        .unwrap_or_else(no_legacy))
+}
+
+fn no_legacy() -> Legacy {
+    Legacy {
+        conditions: None,
+        failure_message: None,
+        failure_reason: None,
     }
 }

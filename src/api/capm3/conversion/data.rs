@@ -1,11 +1,16 @@
 //! Metal3Data and Metal3DataClaim.
 
 use super::common::{
-    Convert, Result, narrow_opt, required_ref_from_hub, required_ref_into_hub, same_shape, widen,
+    Convert, Result, by_field, narrow_opt, required_ref_from_hub, required_ref_into_hub,
+    same_shape, widen,
 };
 use crate::api::capm3::{v1beta1, v1beta2};
 
 same_shape!(Metal3DataStatus);
+by_field!(Metal3DataClaimStatus {
+    error_message,
+    rendered_data
+});
 
 impl Convert for v1beta1::Metal3DataSpec {
     type Hub = v1beta2::Metal3DataSpec;
@@ -41,22 +46,6 @@ impl Convert for v1beta1::Metal3DataClaimSpec {
     fn from_hub(hub: Self::Hub) -> Result<Self> {
         Ok(v1beta1::Metal3DataClaimSpec {
             template: required_ref_from_hub(hub.template)?,
-        })
-    }
-}
-
-impl Convert for v1beta1::Metal3DataClaimStatus {
-    type Hub = v1beta2::Metal3DataClaimStatus;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3DataClaimStatus {
-            error_message: self.error_message,
-            rendered_data: self.rendered_data.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3DataClaimStatus {
-            error_message: hub.error_message,
-            rendered_data: Convert::from_hub(hub.rendered_data)?,
         })
     }
 }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::common::{Convert, Result, narrow, narrow_opt, non_empty, or_empty, same_shape, widen};
+use super::common::{
+    Convert, Result, by_field, narrow, narrow_opt, non_empty, or_empty, same_shape, widen,
+};
 use crate::api::capm3::{v1beta1, v1beta2};
 
 same_shape!(
@@ -22,6 +24,17 @@ same_shape!(
     NetworkDataServicev4,
     NetworkDataServicev6,
     NetworkLinkEthernetMac,
+);
+
+by_field!(
+    Metal3DataTemplateStatus { indexes, last_updated }
+    NetworkData { links, networks, services }
+    NetworkDataLink { bonds, ethernets, vlans }
+    NetworkDataNetwork { ipv4, ipv4_dhcp, ipv6, ipv6_dhcp, ipv6_slaac }
+    NetworkDataIPv4DHCP { id, link, routes }
+    NetworkDataIPv6DHCP { id, link, routes }
+    NetworkGatewayv4 { from_ip_pool, from_pool_annotation, from_pool_ref, string }
+    NetworkGatewayv6 { from_ip_pool, from_pool_annotation, from_pool_ref, string }
 );
 
 impl Convert for v1beta1::Metal3DataTemplateSpec {
@@ -122,42 +135,6 @@ impl Convert for v1beta1::MetaDataIndex {
     }
 }
 
-impl Convert for v1beta1::NetworkData {
-    type Hub = v1beta2::NetworkData;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::NetworkData {
-            links: self.links.into_hub()?,
-            networks: self.networks.into_hub()?,
-            services: self.services.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::NetworkData {
-            links: Convert::from_hub(hub.links)?,
-            networks: Convert::from_hub(hub.networks)?,
-            services: Convert::from_hub(hub.services)?,
-        })
-    }
-}
-
-impl Convert for v1beta1::NetworkDataLink {
-    type Hub = v1beta2::NetworkDataLink;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::NetworkDataLink {
-            bonds: self.bonds.into_hub()?,
-            ethernets: self.ethernets.into_hub()?,
-            vlans: self.vlans.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::NetworkDataLink {
-            bonds: Convert::from_hub(hub.bonds)?,
-            ethernets: Convert::from_hub(hub.ethernets)?,
-            vlans: Convert::from_hub(hub.vlans)?,
-        })
-    }
-}
-
 impl Convert for v1beta1::NetworkDataLinkBond {
     type Hub = v1beta2::NetworkDataLinkBond;
     fn into_hub(self) -> Result<Self::Hub> {
@@ -254,28 +231,6 @@ impl Convert for v1beta1::NetworkDataLinkVlan {
     }
 }
 
-impl Convert for v1beta1::NetworkDataNetwork {
-    type Hub = v1beta2::NetworkDataNetwork;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::NetworkDataNetwork {
-            ipv4: self.ipv4.into_hub()?,
-            ipv4_dhcp: self.ipv4_dhcp.into_hub()?,
-            ipv6: self.ipv6.into_hub()?,
-            ipv6_dhcp: self.ipv6_dhcp.into_hub()?,
-            ipv6_slaac: self.ipv6_slaac.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::NetworkDataNetwork {
-            ipv4: Convert::from_hub(hub.ipv4)?,
-            ipv4_dhcp: Convert::from_hub(hub.ipv4_dhcp)?,
-            ipv6: Convert::from_hub(hub.ipv6)?,
-            ipv6_dhcp: Convert::from_hub(hub.ipv6_dhcp)?,
-            ipv6_slaac: Convert::from_hub(hub.ipv6_slaac)?,
-        })
-    }
-}
-
 /// Static IPv4 and IPv6 networks differ only in that v1beta1 required an IPv6
 /// network's `ipAddressFromIPPool` (so "" when unset) and left the IPv4 one optional.
 macro_rules! static_network {
@@ -312,28 +267,9 @@ static_network!(
 );
 static_network!(NetworkDataIPv6, non_empty, or_empty);
 
-/// DHCP/SLAAC networks, routes and gateways have the same shape for IPv4 and IPv6;
-/// only the route prefix width and the pool reference type change between versions.
-macro_rules! ip_family {
-    ($dhcp:ident, $route:ident, $gateway:ident) => {
-        impl Convert for v1beta1::$dhcp {
-            type Hub = v1beta2::$dhcp;
-            fn into_hub(self) -> Result<Self::Hub> {
-                Ok(v1beta2::$dhcp {
-                    id: self.id,
-                    link: self.link,
-                    routes: self.routes.into_hub()?,
-                })
-            }
-            fn from_hub(hub: Self::Hub) -> Result<Self> {
-                Ok(v1beta1::$dhcp {
-                    id: hub.id,
-                    link: hub.link,
-                    routes: Convert::from_hub(hub.routes)?,
-                })
-            }
-        }
-
+/// IPv4 and IPv6 routes have the same shape; the prefix narrows to `int32`.
+macro_rules! route {
+    ($($route:ident),+) => {$(
         impl Convert for v1beta1::$route {
             type Hub = v1beta2::$route;
             fn into_hub(self) -> Result<Self::Hub> {
@@ -353,46 +289,9 @@ macro_rules! ip_family {
                 })
             }
         }
-
-        impl Convert for v1beta1::$gateway {
-            type Hub = v1beta2::$gateway;
-            fn into_hub(self) -> Result<Self::Hub> {
-                Ok(v1beta2::$gateway {
-                    from_ip_pool: self.from_ip_pool,
-                    from_pool_annotation: self.from_pool_annotation.into_hub()?,
-                    from_pool_ref: self.from_pool_ref.into_hub()?,
-                    string: self.string,
-                })
-            }
-            fn from_hub(hub: Self::Hub) -> Result<Self> {
-                Ok(v1beta1::$gateway {
-                    from_ip_pool: hub.from_ip_pool,
-                    from_pool_annotation: Convert::from_hub(hub.from_pool_annotation)?,
-                    from_pool_ref: Convert::from_hub(hub.from_pool_ref)?,
-                    string: hub.string,
-                })
-            }
-        }
-    };
+    )+};
 }
-ip_family!(NetworkDataIPv4DHCP, NetworkDataRoutev4, NetworkGatewayv4);
-ip_family!(NetworkDataIPv6DHCP, NetworkDataRoutev6, NetworkGatewayv6);
-
-impl Convert for v1beta1::Metal3DataTemplateStatus {
-    type Hub = v1beta2::Metal3DataTemplateStatus;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3DataTemplateStatus {
-            indexes: self.indexes.into_hub()?,
-            last_updated: self.last_updated,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3DataTemplateStatus {
-            indexes: Convert::from_hub(hub.indexes)?,
-            last_updated: hub.last_updated,
-        })
-    }
-}
+route!(NetworkDataRoutev4, NetworkDataRoutev6);
 
 /// Allocated indexes: a map claim name -> index in v1beta1, a list sorted by index
 /// (then name, for ties v1beta2 would reject anyway) in v1beta2.

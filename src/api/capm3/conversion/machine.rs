@@ -1,6 +1,6 @@
 //! Metal3Machine and Metal3MachineTemplate.
 
-use super::common::{Convert, Legacy, Result, same_shape};
+use super::common::{Convert, Legacy, Result, by_field, deprecated, legacy, same_shape};
 use crate::api::capm3::{v1beta1, v1beta2};
 
 same_shape!(
@@ -10,6 +10,22 @@ same_shape!(
     DiskFormat,
     HostSelector,
     MachineAddress,
+);
+
+by_field!(
+    Metal3MachineSpec {
+        automated_cleaning_mode,
+        custom_deploy,
+        data_template,
+        failure_domain,
+        host_selector,
+        image,
+        meta_data,
+        network_data,
+        provider_id,
+        user_data,
+    }
+    Metal3MachineTemplateSpec { node_reuse, template }
 );
 
 /// The image's disk format field is `format` in v1beta1 and `diskFormat` in v1beta2.
@@ -33,38 +49,6 @@ impl Convert for v1beta1::Image {
     }
 }
 
-impl Convert for v1beta1::Metal3MachineSpec {
-    type Hub = v1beta2::Metal3MachineSpec;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3MachineSpec {
-            automated_cleaning_mode: self.automated_cleaning_mode.into_hub()?,
-            custom_deploy: self.custom_deploy.into_hub()?,
-            data_template: self.data_template.into_hub()?,
-            failure_domain: self.failure_domain,
-            host_selector: self.host_selector.into_hub()?,
-            image: self.image.into_hub()?,
-            meta_data: self.meta_data,
-            network_data: self.network_data,
-            provider_id: self.provider_id,
-            user_data: self.user_data,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3MachineSpec {
-            automated_cleaning_mode: Convert::from_hub(hub.automated_cleaning_mode)?,
-            custom_deploy: Convert::from_hub(hub.custom_deploy)?,
-            data_template: Convert::from_hub(hub.data_template)?,
-            failure_domain: hub.failure_domain,
-            host_selector: Convert::from_hub(hub.host_selector)?,
-            image: Convert::from_hub(hub.image)?,
-            meta_data: hub.meta_data,
-            network_data: hub.network_data,
-            provider_id: hub.provider_id,
-            user_data: hub.user_data,
-        })
-    }
-}
-
 impl Convert for v1beta1::Metal3MachineStatus {
     type Hub = v1beta2::Metal3MachineStatus;
     fn into_hub(self) -> Result<Self::Hub> {
@@ -77,7 +61,7 @@ impl Convert for v1beta1::Metal3MachineStatus {
         Ok(v1beta2::Metal3MachineStatus {
             addresses: self.addresses.into_hub()?,
             conditions: self.v1_beta2.and_then(|v| v.conditions),
-            deprecated: legacy.into_deprecated()?,
+            deprecated: deprecated(legacy)?,
             initialization: self
                 .ready
                 .map(|ready| v1beta2::Metal3MachineInitializationStatus {
@@ -91,7 +75,7 @@ impl Convert for v1beta1::Metal3MachineStatus {
         })
     }
     fn from_hub(hub: Self::Hub) -> Result<Self> {
-        let legacy = Legacy::from_deprecated(hub.deprecated)?;
+        let legacy = legacy(hub.deprecated)?;
         Ok(v1beta1::Metal3MachineStatus {
             addresses: Convert::from_hub(hub.addresses)?,
             conditions: legacy.conditions,
@@ -109,38 +93,6 @@ impl Convert for v1beta1::Metal3MachineStatus {
                 .map(|conditions| v1beta1::Metal3MachineV1Beta2Status {
                     conditions: Some(conditions),
                 }),
-        })
-    }
-}
-
-/// v1beta2 added `template.metadata`, which v1beta1 cannot hold.
-impl Convert for v1beta1::Metal3MachineTemplateResource {
-    type Hub = v1beta2::Metal3MachineTemplateResource;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3MachineTemplateResource {
-            metadata: None,
-            spec: self.spec.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3MachineTemplateResource {
-            spec: Convert::from_hub(hub.spec)?,
-        })
-    }
-}
-
-impl Convert for v1beta1::Metal3MachineTemplateSpec {
-    type Hub = v1beta2::Metal3MachineTemplateSpec;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3MachineTemplateSpec {
-            node_reuse: self.node_reuse,
-            template: self.template.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3MachineTemplateSpec {
-            node_reuse: hub.node_reuse,
-            template: Convert::from_hub(hub.template)?,
         })
     }
 }

@@ -129,15 +129,7 @@ fn to_value<T: Object>(object: T) -> Result<Value, ConversionError> {
 macro_rules! kinds {
     ($($kind:ident { $($part:ident),+ } spoke_only $spoke_only:expr, hub_only $hub_only:expr;)+) => {
         $(
-            impl Convert for v1beta1::$kind {
-                type Hub = v1beta2::$kind;
-                fn into_hub(self) -> common::Result<Self::Hub> {
-                    Ok(v1beta2::$kind { metadata: self.metadata, $($part: self.$part.into_hub()?),+ })
-                }
-                fn from_hub(hub: Self::Hub) -> common::Result<Self> {
-                    Ok(v1beta1::$kind { metadata: hub.metadata, $($part: Convert::from_hub(hub.$part)?),+ })
-                }
-            }
+            common::by_field!($kind { metadata, $($part),+ });
 
             impl Kind for v1beta1::$kind {
                 const SPOKE_ONLY: &'static [&'static str] = &$spoke_only;

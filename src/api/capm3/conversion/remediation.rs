@@ -1,8 +1,14 @@
 //! Metal3Remediation and Metal3RemediationTemplate.
 
-use super::common::{Convert, Result, known, name_of, narrow_opt, widen};
+use super::common::{Convert, Result, by_field, known, name_of, narrow_opt, widen};
 use super::duration;
 use crate::api::capm3::{v1beta1, v1beta2};
+
+by_field!(
+    Metal3RemediationSpec { strategy }
+    Metal3RemediationTemplateResource { spec }
+    Metal3RemediationTemplateSpec { template }
+);
 
 /// `timeout` (a `metav1.Duration` string) became `timeoutSeconds`; `type` a closed enum.
 impl Convert for v1beta1::RemediationStrategy {
@@ -26,20 +32,6 @@ impl Convert for v1beta1::RemediationStrategy {
     }
 }
 
-impl Convert for v1beta1::Metal3RemediationSpec {
-    type Hub = v1beta2::Metal3RemediationSpec;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3RemediationSpec {
-            strategy: self.strategy.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3RemediationSpec {
-            strategy: Convert::from_hub(hub.strategy)?,
-        })
-    }
-}
-
 /// `phase` became a closed enum and `retryCount` an `int32`.
 impl Convert for v1beta1::Metal3RemediationStatus {
     type Hub = v1beta2::Metal3RemediationStatus;
@@ -55,34 +47,6 @@ impl Convert for v1beta1::Metal3RemediationStatus {
             last_remediated: hub.last_remediated,
             phase: name_of(hub.phase)?,
             retry_count: widen(hub.retry_count),
-        })
-    }
-}
-
-impl Convert for v1beta1::Metal3RemediationTemplateResource {
-    type Hub = v1beta2::Metal3RemediationTemplateResource;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3RemediationTemplateResource {
-            spec: self.spec.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3RemediationTemplateResource {
-            spec: Convert::from_hub(hub.spec)?,
-        })
-    }
-}
-
-impl Convert for v1beta1::Metal3RemediationTemplateSpec {
-    type Hub = v1beta2::Metal3RemediationTemplateSpec;
-    fn into_hub(self) -> Result<Self::Hub> {
-        Ok(v1beta2::Metal3RemediationTemplateSpec {
-            template: self.template.into_hub()?,
-        })
-    }
-    fn from_hub(hub: Self::Hub) -> Result<Self> {
-        Ok(v1beta1::Metal3RemediationTemplateSpec {
-            template: Convert::from_hub(hub.template)?,
         })
     }
 }
