@@ -253,18 +253,7 @@ fn check_array(items: &[Value], schema: &Value, path: &FieldPath, errors: &mut V
             detail: format!("must have at most {max} items"),
         });
     }
-    if let Some(min) = schema
-        .get("minItems")
-        .and_then(Value::as_u64)
-        .filter(|m| count < *m)
-    {
-        errors.push(FieldError {
-            path: path.clone(),
-            kind: ErrorKind::Invalid,
-            value: Some(count.to_string()),
-            detail: format!("{path} in body should have at least {min} items"),
-        });
-    }
+    check_at_least(schema, "minItems", count, "items", path, errors);
     check_list_type(items, schema, path, errors);
     if let Some(item_schema) = schema.get("items") {
         for (i, item) in items.iter().enumerate() {
@@ -328,18 +317,7 @@ fn check_object(
     errors: &mut Vec<FieldError>,
 ) {
     let count = obj.len() as u64;
-    if let Some(min) = schema
-        .get("minProperties")
-        .and_then(Value::as_u64)
-        .filter(|m| count < *m)
-    {
-        errors.push(FieldError {
-            path: path.clone(),
-            kind: ErrorKind::Invalid,
-            value: Some(count.to_string()),
-            detail: format!("{path} in body should have at least {min} properties"),
-        });
-    }
+    check_at_least(schema, "minProperties", count, "properties", path, errors);
     check_required(obj, schema, path, errors);
     let properties = schema.get("properties").and_then(Value::as_object);
     let additional = schema.get("additionalProperties").filter(|a| a.is_object());
@@ -349,6 +327,29 @@ fn check_object(
         } else if let Some(s) = additional {
             check(value, s, &path.key(name), errors);
         }
+    }
+}
+
+/// `minItems` / `minProperties`: at least `min` of something.
+fn check_at_least(
+    schema: &Value,
+    keyword: &str,
+    count: u64,
+    noun: &str,
+    path: &FieldPath,
+    errors: &mut Vec<FieldError>,
+) {
+    if let Some(min) = schema
+        .get(keyword)
+        .and_then(Value::as_u64)
+        .filter(|m| count < *m)
+    {
+        errors.push(FieldError {
+            path: path.clone(),
+            kind: ErrorKind::Invalid,
+            value: Some(count.to_string()),
+            detail: format!("{path} in body should have at least {min} {noun}"),
+        });
     }
 }
 
