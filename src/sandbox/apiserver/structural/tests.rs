@@ -133,3 +133,22 @@ fn wrong_type_stops_deeper_checks() {
         ["spec: Invalid value: \"string\": spec in body must be of type object: \"string\""]
     );
 }
+
+#[test]
+fn minimum_counts_of_items_and_properties() {
+    let schema = json!({"type": "object", "properties": {"spec": {"type": "object", "properties": {
+        "list": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+        "endpoint": {"type": "object", "minProperties": 1, "properties": {"host": {"type": "string"}}},
+    }}}});
+    let errors: Vec<String> = validate(&json!({"spec": {"list": [], "endpoint": {}}}), &schema)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "spec.endpoint: Invalid value: 0: spec.endpoint in body should have at least 1 properties",
+            "spec.list: Invalid value: 0: spec.list in body should have at least 1 items",
+        ]
+    );
+}
