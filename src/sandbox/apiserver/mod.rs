@@ -1,5 +1,7 @@
 //! An in-memory Kubernetes API server, faithful enough that code which works against it
 //! works against a real cluster. Test bed and sandbox only.
 
+pub mod discovery;
+pub mod registry;
 pub mod store;
 pub mod structural;
