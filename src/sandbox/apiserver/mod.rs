@@ -3,5 +3,7 @@
 
 pub mod discovery;
 pub mod registry;
+pub mod selectors;
+pub mod status;
 pub mod store;
 pub mod structural;
