@@ -2,6 +2,7 @@
 //! works against a real cluster. Test bed and sandbox only.
 
 pub mod discovery;
+pub mod objects;
 pub mod registry;
 pub mod selectors;
 pub mod status;
