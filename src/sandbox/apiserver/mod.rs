@@ -4,6 +4,7 @@
 pub mod discovery;
 pub mod objects;
 pub mod registry;
+pub mod request;
 pub mod selectors;
 pub mod status;
 pub mod store;
