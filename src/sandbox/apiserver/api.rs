@@ -1,0 +1,447 @@
+//! The verbs: what each request does to the store, independent of HTTP.
+
+use std::sync::Arc;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use serde_json::{Value, json};
+
+use super::objects::{self, Refusal, Target};
+use super::registry::{Registry, Resource, ServedVersion};
+use super::request::ResourcePath;
+use super::selectors::{FieldSelector, LabelSelector, labels_of};
+use super::status::ApiError;
+use super::store::{Change, ObjectKey, ResourceKey, Store, StoreError};
+use super::structural::{apply_defaults, prune, validate, validate_cel};
+
+/// Converts custom resources between served versions for CRDs whose strategy is Webhook.
+pub trait Converter: Send + Sync {
+    fn convert(
+        &self,
+        resource: &Resource,
+        object: Value,
+        desired_api_version: &str,
+    ) -> Result<Value, String>;
+}
+
+/// Query parameters of a list.
+#[derive(Clone, Debug, Default)]
+pub struct ListOptions {
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+    pub limit: Option<usize>,
+    pub continue_token: Option<String>,
+}
+
+pub struct Api {
+    pub store: Store,
+    pub registry: Registry,
+    pub converter: Option<Arc<dyn Converter>>,
+}
+
+const CRDS: (&str, &str) = ("apiextensions.k8s.io", "customresourcedefinitions");
+const NAMESPACES: (&str, &str) = ("", "namespaces");
+
+impl Api {
+    pub fn new(history_limit: usize) -> Self {
+        let api = Api {
+            store: Store::new(history_limit),
+            registry: Registry::default(),
+            converter: None,
+        };
+        for ns in ["default", "kube-system", "kube-public"] {
+            let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+            let path = ResourcePath {
+                group: String::new(),
+                version: "v1".into(),
+                namespace: None,
+                resource: "namespaces".into(),
+                name: None,
+                subresource: None,
+            };
+            // The store is empty, so these cannot clash.
+            let _ = api.create(&path, body);
+        }
+        api
+    }
+
+    /// The served kind and version a path addresses.
+    pub fn resolve(&self, path: &ResourcePath) -> Result<(Arc<Resource>, ServedVersion), ApiError> {
+        let resource = self
+            .registry
+            .get(&path.group, &path.resource)
+            .filter(|r| r.namespaced || path.namespace.is_none())
+            .ok_or_else(|| ApiError::no_route(&describe(path)))?;
+        let version = resource
+            .version(&path.version)
+            .cloned()
+            .ok_or_else(|| ApiError::no_route(&describe(path)))?;
+        if path
+            .subresource
+            .as_deref()
+            .is_some_and(|s| s != "status" || !version.status_subresource)
+        {
+            return Err(ApiError::no_route(&describe(path)));
+        }
+        Ok((resource, version))
+    }
+
+    pub fn get(&self, path: &ResourcePath) -> Result<Value, ApiError> {
+        let (resource, _) = self.resolve(path)?;
+        let name = path.name.as_deref().unwrap_or_default();
+        let stored = self
+            .store
+            .get(&resource.key(), &object_key(path, name))
+            .ok_or_else(|| ApiError::not_found(&resource.group, &resource.plural, name))?;
+        self.present(&resource, (*stored).clone(), &path.version)
+    }
+
+    pub fn list(&self, path: &ResourcePath, options: &ListOptions) -> Result<Value, ApiError> {
+        let (resource, _) = self.resolve(path)?;
+        let labels = LabelSelector::parse(options.label_selector.as_deref().unwrap_or_default())
+            .map_err(ApiError::bad_request)?;
+        let fields = FieldSelector::parse(options.field_selector.as_deref().unwrap_or_default())
+            .map_err(ApiError::bad_request)?;
+        let (objects, revision) = self.store.list(&resource.key(), path.namespace.as_deref());
+        let start_after = options
+            .continue_token
+            .as_deref()
+            .map(decode_continue)
+            .transpose()?;
+        let mut matching = objects
+            .into_iter()
+            .filter(|o| {
+                start_after
+                    .as_ref()
+                    .is_none_or(|after| &sort_key(o) > after)
+            })
+            .filter(|o| labels.matches(&labels_of(o)) && fields.matches(o));
+        let limit = options.limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
+        let mut items = Vec::new();
+        for object in matching.by_ref().take(limit) {
+            items.push(self.present(&resource, (*object).clone(), &path.version)?);
+        }
+        let mut metadata = json!({"resourceVersion": revision.to_string()});
+        if let (Some(last), true) = (items.last(), matching.next().is_some()) {
+            metadata["continue"] = json!(encode_continue(&sort_key(last)));
+        }
+        Ok(json!({
+            "apiVersion": resource.api_version(&path.version),
+            "kind": format!("{}List", resource.kind),
+            "metadata": metadata,
+            "items": items,
+        }))
+    }
+
+    pub fn create(&self, path: &ResourcePath, body: Value) -> Result<Value, ApiError> {
+        let (resource, version) = self.resolve(path)?;
+        check_kind(&resource, &path.version, &body)?;
+        let name = match (
+            body["metadata"]["name"].as_str(),
+            body["metadata"]["generateName"].as_str(),
+        ) {
+            (Some(name), _) if !name.is_empty() => name.to_owned(),
+            (_, Some(prefix)) if !prefix.is_empty() => objects::generate_name(prefix),
+            _ => {
+                return Err(ApiError::invalid(
+                    &resource.group,
+                    &resource.kind,
+                    "",
+                    &[required("metadata.name")],
+                ));
+            }
+        };
+        let namespaces = ResourceKey::new(NAMESPACES.0, NAMESPACES.1);
+        if let Some(ns) = path.namespace.as_deref().filter(|ns| {
+            self.store
+                .get(&namespaces, &ObjectKey::new("", ns))
+                .is_none()
+        }) {
+            return Err(ApiError::not_found("", "namespaces", ns));
+        }
+        let target = Target::Main {
+            status_subresource: version.status_subresource,
+        };
+        let object = objects::prepare_create(
+            body,
+            &name,
+            path.namespace.as_deref(),
+            &uuid::Uuid::new_v4().to_string(),
+            &now(),
+            target,
+        );
+        let object = self.admit(&resource, &version, &name, object, None)?;
+        let stored = self.to_storage(&resource, object)?;
+        let created = self
+            .store
+            .create(&resource.key(), object_key(path, &name), |_| stored)
+            .map_err(|_| ApiError::already_exists(&resource.group, &resource.plural, &name))?;
+        self.after_write(&resource, Some(&created), None);
+        self.present(&resource, (*created).clone(), &path.version)
+    }
+
+    /// PUT of an object or its status.
+    pub fn update(&self, path: &ResourcePath, body: Value) -> Result<Value, ApiError> {
+        let (resource, version) = self.resolve(path)?;
+        check_kind(&resource, &path.version, &body)?;
+        let name = path.name.clone().unwrap_or_default();
+        if body["metadata"]["name"].as_str().is_some_and(|n| n != name) {
+            return Err(ApiError::bad_request(
+                "the name of the object does not match the name on the URL",
+            ));
+        }
+        let target = match path.subresource {
+            Some(_) => Target::Status,
+            None => Target::Main {
+                status_subresource: version.status_subresource,
+            },
+        };
+        self.write(path, &resource, &version, |current| {
+            objects::prepare_update(current, body, target)
+        })
+    }
+
+    /// Read-modify-write of one object: `modify` gets the stored object in the request's
+    /// version and returns the change to make.
+    pub fn write(
+        &self,
+        path: &ResourcePath,
+        resource: &Arc<Resource>,
+        version: &ServedVersion,
+        modify: impl FnOnce(&Value) -> Result<Change, Refusal>,
+    ) -> Result<Value, ApiError> {
+        let name = path.name.clone().unwrap_or_default();
+        let key = object_key(path, &name);
+        let current = self
+            .store
+            .get(&resource.key(), &key)
+            .ok_or_else(|| ApiError::not_found(&resource.group, &resource.plural, &name))?;
+        let current_in_version = self.present(resource, (*current).clone(), &path.version)?;
+        let change =
+            modify(&current_in_version).map_err(|refusal| refused(resource, &name, refusal))?;
+        let change = match change {
+            Change::Replace(object) => {
+                let admitted =
+                    self.admit(resource, version, &name, object, Some(&current_in_version))?;
+                Change::Replace(self.to_storage(resource, admitted)?)
+            }
+            other => other,
+        };
+        let expected_rv = current["metadata"]["resourceVersion"].clone();
+        let written = self
+            .store
+            .update(&resource.key(), &key, |latest, _| {
+                // Another write landed since we read: the client retries, as with a real server.
+                if latest["metadata"]["resourceVersion"] == expected_rv {
+                    Ok(change)
+                } else {
+                    Err(StoreError::Conflict)
+                }
+            })
+            .map_err(|e| match e {
+                StoreError::NotFound => {
+                    ApiError::not_found(&resource.group, &resource.plural, &name)
+                }
+                StoreError::Conflict => {
+                    ApiError::conflict(&resource.group, &resource.plural, &name, &e.to_string())
+                }
+                other => ApiError::internal(other.to_string()),
+            })?;
+        self.after_write(resource, written.as_deref(), Some(&current));
+        match written {
+            Some(object) => self.present(resource, (*object).clone(), &path.version),
+            None => self.present(resource, (*current).clone(), &path.version),
+        }
+    }
+
+    pub fn delete(&self, path: &ResourcePath, options: &Value) -> Result<Value, ApiError> {
+        let (resource, version) = self.resolve(path)?;
+        let stamp = now();
+        self.write(path, &resource, &version, |current| {
+            objects::prepare_delete(current, options, &stamp)
+        })
+    }
+
+    /// Custom resources: prune, default, validate against the schema, then CEL.
+    fn admit(
+        &self,
+        resource: &Resource,
+        version: &ServedVersion,
+        name: &str,
+        mut object: Value,
+        old: Option<&Value>,
+    ) -> Result<Value, ApiError> {
+        let Some(schema) = &version.schema else {
+            return Ok(object);
+        };
+        prune(&mut object, schema);
+        apply_defaults(&mut object, schema);
+        let mut errors = validate(&object, schema);
+        if errors.is_empty() {
+            errors = validate_cel(&object, old, schema);
+        }
+        if errors.is_empty() {
+            Ok(object)
+        } else {
+            Err(ApiError::invalid(
+                &resource.group,
+                &resource.kind,
+                name,
+                &errors,
+            ))
+        }
+    }
+
+    fn to_storage(&self, resource: &Resource, object: Value) -> Result<Value, ApiError> {
+        self.convert(resource, object, &resource.storage_version)
+    }
+
+    /// An object as the client asked for it: in the requested version.
+    fn present(
+        &self,
+        resource: &Resource,
+        object: Value,
+        version: &str,
+    ) -> Result<Value, ApiError> {
+        let mut object = self.convert(resource, object, version)?;
+        object["apiVersion"] = json!(resource.api_version(version));
+        object["kind"] = json!(resource.kind);
+        Ok(object)
+    }
+
+    fn convert(
+        &self,
+        resource: &Resource,
+        mut object: Value,
+        version: &str,
+    ) -> Result<Value, ApiError> {
+        let desired = resource.api_version(version);
+        if object["apiVersion"].as_str() == Some(desired.as_str()) {
+            return Ok(object);
+        }
+        match (&resource.conversion_webhook, &self.converter) {
+            (None, _) => {
+                object["apiVersion"] = json!(desired);
+                Ok(object)
+            }
+            (Some(_), Some(converter)) => {
+                converter.convert(resource, object, &desired).map_err(|e| {
+                    ApiError::internal(format!(
+                        "conversion webhook for {}.{} failed: {e}",
+                        resource.plural, resource.group
+                    ))
+                })
+            }
+            (Some(_), None) => Err(ApiError::internal(format!(
+                "conversion webhook for {}.{} failed: no conversion webhook is reachable",
+                resource.plural, resource.group
+            ))),
+        }
+    }
+
+    /// Keeps the registry in step with CRD writes.
+    fn after_write(
+        &self,
+        resource: &Resource,
+        written: Option<&Value>,
+        before: Option<&Arc<Value>>,
+    ) {
+        if (resource.group.as_str(), resource.plural.as_str()) != CRDS {
+            return;
+        }
+        match written
+            .or(before.map(|b| &**b))
+            .map(|o| serde_json::from_value::<CustomResourceDefinition>(o.clone()))
+        {
+            Some(Ok(crd)) if written.is_some() => self.registry.serve_crd(&crd),
+            Some(Ok(crd)) => self.registry.remove_crd(&crd),
+            _ => {}
+        }
+    }
+}
+
+fn object_key(path: &ResourcePath, name: &str) -> ObjectKey {
+    ObjectKey::new(path.namespace.as_deref().unwrap_or_default(), name)
+}
+
+fn check_kind(resource: &Resource, version: &str, body: &Value) -> Result<(), ApiError> {
+    let expected = resource.api_version(version);
+    match (body["apiVersion"].as_str(), body["kind"].as_str()) {
+        (Some(v), Some(k)) if v == expected && k == resource.kind => Ok(()),
+        (None, None) => Ok(()),
+        (v, k) => Err(ApiError::bad_request(format!(
+            "the API version in the data ({}) does not match the expected API version ({expected}), or the kind ({}) is not {}",
+            v.unwrap_or_default(),
+            k.unwrap_or_default(),
+            resource.kind
+        ))),
+    }
+}
+
+fn refused(resource: &Resource, name: &str, refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Conflict(why) => ApiError::conflict(&resource.group, &resource.plural, name, &why),
+        Refusal::Invalid(field, message) => {
+            let error = super::structural::FieldError {
+                path: super::structural::FieldPath::from_dotted(&field),
+                kind: super::structural::ErrorKind::Forbidden,
+                value: None,
+                detail: message,
+            };
+            ApiError::invalid(&resource.group, &resource.kind, name, &[error])
+        }
+    }
+}
+
+fn required(field: &str) -> super::structural::FieldError {
+    super::structural::FieldError {
+        path: super::structural::FieldPath::from_dotted(field),
+        kind: super::structural::ErrorKind::Required,
+        value: None,
+        detail: "name or generateName is required".into(),
+    }
+}
+
+fn sort_key(object: &Value) -> String {
+    format!(
+        "{}/{}",
+        object["metadata"]["namespace"].as_str().unwrap_or_default(),
+        object["metadata"]["name"].as_str().unwrap_or_default()
+    )
+}
+
+/// Continue tokens are opaque to clients; ours is the last returned key, hex-encoded.
+fn encode_continue(key: &str) -> String {
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_continue(token: &str) -> Result<String, ApiError> {
+    let invalid = || ApiError::bad_request("continue key is not valid");
+    let bytes: Result<Vec<u8>, _> = (0..token.len())
+        .step_by(2)
+        .map(|i| {
+            token
+                .get(i..i + 2)
+                .map_or(Err(()), |h| u8::from_str_radix(h, 16).map_err(|_| ()))
+        })
+        .collect();
+    String::from_utf8(bytes.map_err(|_| invalid())?).map_err(|_| invalid())
+}
+
+fn describe(path: &ResourcePath) -> String {
+    let mut s = format!("{}/{} {}", path.group, path.version, path.resource);
+    if let Some(sub) = &path.subresource {
+        s.push('/');
+        s.push_str(sub);
+    }
+    s
+}
+
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+#[cfg(test)]
+#[path = "api_tests.rs"]
+mod tests;
