@@ -6,6 +6,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use serde_json::{Value, json};
 
 use super::objects::{self, Refusal, Target};
+use super::patch::{self, PatchType};
 use super::registry::{Registry, Resource, ServedVersion};
 use super::request::ResourcePath;
 use super::selectors::{FieldSelector, LabelSelector, labels_of};
@@ -253,6 +254,45 @@ impl Api {
         }
     }
 
+    /// PATCH of an object or its status; server-side apply creates a missing object.
+    pub fn patch(
+        &self,
+        path: &ResourcePath,
+        patch_type: PatchType,
+        body: &Value,
+    ) -> Result<Value, ApiError> {
+        let (resource, version) = self.resolve(path)?;
+        let name = path.name.clone().unwrap_or_default();
+        if patch_type == PatchType::Apply
+            && self
+                .store
+                .get(&resource.key(), &object_key(path, &name))
+                .is_none()
+        {
+            let mut object = body.clone();
+            object["metadata"]["name"] = json!(name);
+            return self.create(
+                &ResourcePath {
+                    name: None,
+                    subresource: None,
+                    ..path.clone()
+                },
+                object,
+            );
+        }
+        let target = match path.subresource {
+            Some(_) => Target::Status,
+            None => Target::Main {
+                status_subresource: version.status_subresource,
+            },
+        };
+        self.write(path, &resource, &version, |current| {
+            let mut patched = current.clone();
+            patch::apply(&mut patched, patch_type, body).map_err(Refusal::Patch)?;
+            objects::prepare_update(current, patched, target)
+        })
+    }
+
     pub fn delete(&self, path: &ResourcePath, options: &Value) -> Result<Value, ApiError> {
         let (resource, version) = self.resolve(path)?;
         let stamp = now();
@@ -380,6 +420,9 @@ fn check_kind(resource: &Resource, version: &str, body: &Value) -> Result<(), Ap
 fn refused(resource: &Resource, name: &str, refusal: Refusal) -> ApiError {
     match refusal {
         Refusal::Conflict(why) => ApiError::conflict(&resource.group, &resource.plural, name, &why),
+        Refusal::Patch(why) => ApiError::unprocessable(format!(
+            "the server rejected our request due to an error in our request: {why}"
+        )),
         Refusal::Invalid(field, message) => {
             let error = super::structural::FieldError {
                 path: super::structural::FieldPath::from_dotted(&field),

@@ -248,3 +248,47 @@ fn delete_waits_for_finalizers() {
         Err(404)
     );
 }
+
+#[test]
+fn patches_merge_test_and_apply() {
+    let api = api_with_bmh_crd();
+    api.create(&hosts(None), host("node-0", json!({"a": "1"})))
+        .expect("created");
+    let merged = api
+        .patch(
+            &hosts(Some("node-0")),
+            PatchType::Merge,
+            &json!({"metadata": {"labels": {"a": null, "b": "2"}}}),
+        )
+        .expect("merged");
+    assert_eq!(merged["metadata"]["labels"], json!({"b": "2"}));
+    let failed = api
+        .patch(
+            &hosts(Some("node-0")),
+            PatchType::Json,
+            &json!([{"op": "test", "path": "/spec/online", "value": false}]),
+        )
+        .expect_err("test fails");
+    assert_eq!(failed.code, 422);
+    let invalid = api
+        .patch(
+            &hosts(Some("node-0")),
+            PatchType::Merge,
+            &json!({"spec": {"bootMode": "BIOS"}}),
+        )
+        .expect_err("invalid");
+    assert_eq!(invalid.code, 422);
+    let applied = api
+        .patch(
+            &hosts(Some("node-9")),
+            PatchType::Apply,
+            &host("node-9", json!({})),
+        )
+        .expect("created by apply");
+    assert_eq!(applied["metadata"]["name"], "node-9");
+    assert_eq!(
+        api.patch(&hosts(Some("missing")), PatchType::Merge, &json!({}))
+            .map_err(|e| e.code),
+        Err(404)
+    );
+}

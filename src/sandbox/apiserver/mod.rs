@@ -4,6 +4,7 @@
 pub mod api;
 pub mod discovery;
 pub mod objects;
+pub mod patch;
 pub mod registry;
 pub mod request;
 pub mod selectors;

@@ -20,6 +20,8 @@ pub enum Target {
 pub enum Refusal {
     Conflict(String),
     Invalid(String, String),
+    /// The patch itself cannot be applied (a failed JSON-patch `test`, a bad path).
+    Patch(String),
 }
 
 /// Server-set metadata of a new object. `name` was resolved from `name`/`generateName`.

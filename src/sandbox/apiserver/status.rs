@@ -94,6 +94,11 @@ impl ApiError {
         )
     }
 
+    /// 422 for a request that cannot be applied, such as a failing JSON patch.
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(422, "Invalid", message.into(), None)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message.into(), None)
     }
