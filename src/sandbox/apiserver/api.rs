@@ -335,8 +335,8 @@ impl Api {
         self.convert(resource, object, &resource.storage_version)
     }
 
-    /// An object as the client asked for it: in the requested version.
-    fn present(
+    /// A stored object as a client of `version` sees it: converted, with apiVersion and kind.
+    pub fn present(
         &self,
         resource: &Resource,
         object: Value,

@@ -3,11 +3,15 @@
 
 pub mod api;
 pub mod discovery;
+pub mod http;
 pub mod objects;
 pub mod patch;
 pub mod registry;
 pub mod request;
 pub mod selectors;
+pub mod server;
 pub mod status;
 pub mod store;
 pub mod structural;
+pub mod watch;
+pub use server::ApiServer;

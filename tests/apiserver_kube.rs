@@ -1,0 +1,161 @@
+//! The embedded API server through the real kube-rs client: what controllers do.
+
+use std::time::Duration;
+
+use capm3::api::bmo::v1alpha1::BareMetalHost;
+use capm3::sandbox::apiserver::ApiServer;
+use futures::TryStreamExt;
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::runtime::{WatchStreamExt, watcher};
+use serde_json::json;
+
+async fn server_with_crds() -> (ApiServer, kube::Client) {
+    let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    let client = server.client().expect("client");
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in capm3::crds::metal3() {
+        crds.create(&PostParams::default(), &crd)
+            .await
+            .expect("CRD created");
+    }
+    (server, client)
+}
+
+fn host(name: &str) -> BareMetalHost {
+    serde_json::from_value(json!({
+        "apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
+        "metadata": {"name": name, "labels": {"role": "worker"}},
+        "spec": {"online": true, "bmc": {"address": "ipmi://127.0.0.1:6230", "credentialsName": format!("{name}-bmc")}},
+    }))
+    .expect("valid host")
+}
+
+#[tokio::test]
+async fn typed_crud_through_kube_rs() {
+    let (server, client) = server_with_crds().await;
+    let hosts: Api<BareMetalHost> = Api::namespaced(client.clone(), "default");
+
+    let created = hosts
+        .create(&PostParams::default(), &host("node-0"))
+        .await
+        .expect("created");
+    assert_eq!(
+        created
+            .spec
+            .automated_cleaning_mode
+            .map(|m| format!("{m:?}"))
+            .as_deref(),
+        Some("Metadata"),
+        "defaulted"
+    );
+    let fetched = hosts.get("node-0").await.expect("get");
+    assert_eq!(fetched.metadata.uid, created.metadata.uid);
+
+    let patched = hosts
+        .patch(
+            "node-0",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"online": false}})),
+        )
+        .await
+        .expect("patched");
+    assert!(!patched.spec.online);
+    assert_eq!(patched.metadata.generation, Some(2));
+
+    // A write based on the old version conflicts.
+    let stale = hosts
+        .replace("node-0", &PostParams::default(), &created)
+        .await
+        .expect_err("stale");
+    assert!(
+        matches!(&stale, kube::Error::Api(s) if s.code == 409),
+        "{stale:?}"
+    );
+
+    // Invalid input: 422 with the field in the causes.
+    let bad = hosts
+        .patch(
+            "node-0",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"bootMode": "BIOS"}})),
+        )
+        .await
+        .expect_err("invalid");
+    match bad {
+        kube::Error::Api(s) => {
+            assert_eq!(s.code, 422);
+            assert!(
+                s.message.contains("spec.bootMode: Unsupported value"),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let listed = hosts
+        .list(&ListParams::default().labels("role=worker"))
+        .await
+        .expect("list");
+    assert_eq!(listed.items.len(), 1);
+    hosts
+        .delete("node-0", &DeleteParams::default())
+        .await
+        .expect("deleted");
+    assert!(matches!(hosts.get("node-0").await, Err(kube::Error::Api(s)) if s.code == 404));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn discovery_finds_our_kinds() {
+    let (server, client) = server_with_crds().await;
+    let discovery = kube::discovery::Discovery::new(client)
+        .run()
+        .await
+        .expect("discovery");
+    let metal3 = discovery.get("metal3.io").expect("metal3.io served");
+    let kinds: Vec<String> = metal3
+        .recommended_resources()
+        .into_iter()
+        .map(|(r, _)| r.kind)
+        .collect();
+    assert!(kinds.contains(&"BareMetalHost".to_owned()), "{kinds:?}");
+    let infra = discovery
+        .get("infrastructure.cluster.x-k8s.io")
+        .expect("infrastructure served");
+    assert_eq!(infra.preferred_version_or_latest(), "v1beta2");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_watcher_sees_changes() {
+    let (server, client) = server_with_crds().await;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "default");
+    let events = watcher(secrets.clone(), watcher::Config::default()).applied_objects();
+    tokio::pin!(events);
+    for i in 0..3 {
+        let secret: Secret = serde_json::from_value(
+            json!({"metadata": {"name": format!("s{i}")}, "stringData": {"a": "b"}}),
+        )
+        .expect("secret");
+        secrets
+            .create(&PostParams::default(), &secret)
+            .await
+            .expect("created");
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let next = tokio::time::timeout(Duration::from_secs(10), events.try_next())
+            .await
+            .expect("an event in time");
+        let secret = next.expect("no watch error").expect("stream continues");
+        seen.push(secret.metadata.name.unwrap_or_default());
+    }
+    seen.sort();
+    assert_eq!(seen, ["s0", "s1", "s2"]);
+    server.stop().await;
+}
