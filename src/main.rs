@@ -23,7 +23,7 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Run a whole Metal3 environment in one process: no cluster, no VMs needed.
-    Sandbox,
+    Sandbox(capm3::sandbox::cli::SandboxArgs),
     /// Print the version.
     Version,
 }
@@ -37,13 +37,35 @@ fn main() -> ExitCode {
             println!("capm3 {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        Command::Manager | Command::Sandbox => {
+        Command::Sandbox(args) => return run_sandbox(args),
+        Command::Manager => {
             eprintln!("capm3: this subcommand is not implemented yet");
             return ExitCode::from(2);
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("capm3: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_sandbox(args: capm3::sandbox::cli::SandboxArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("capm3: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(capm3::sandbox::cli::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e @ capm3::sandbox::cli::SandboxError::NotImplemented) => {
+            eprintln!("capm3: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("capm3: {e}");
             ExitCode::FAILURE

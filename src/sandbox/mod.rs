@@ -2,3 +2,4 @@
 //! stand-ins, for `capm3 sandbox` and for the tests. Not for production.
 
 pub mod apiserver;
+pub mod cli;

@@ -7,8 +7,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+
 use super::api::Api;
 use super::http;
+use super::request::ResourcePath;
+use super::status::ApiError;
 
 /// Watch history kept for resuming watches (changes, across all kinds).
 const DEFAULT_HISTORY: usize = 100_000;
@@ -66,6 +70,24 @@ impl ApiServer {
             .parse()
             .expect("a socket address makes a valid URL");
         kube::Client::try_from(kube::Config::new(url))
+    }
+
+    /// Installs CRDs (as `kubectl apply` of them would), so their kinds are served at once.
+    pub fn install_crds(&self, crds: &[CustomResourceDefinition]) -> Result<(), ApiError> {
+        let path = ResourcePath {
+            group: "apiextensions.k8s.io".into(),
+            version: "v1".into(),
+            namespace: None,
+            resource: "customresourcedefinitions".into(),
+            name: None,
+            subresource: None,
+        };
+        for crd in crds {
+            let body =
+                serde_json::to_value(crd).map_err(|e| ApiError::bad_request(e.to_string()))?;
+            self.api.create(&path, body)?;
+        }
+        Ok(())
     }
 
     /// Stops serving; open watches end.
