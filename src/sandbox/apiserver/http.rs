@@ -16,6 +16,7 @@ use super::discovery;
 use super::patch::PatchType;
 use super::request::{self, ResourcePath, Route};
 use super::status::{self, ApiError};
+use super::table;
 use super::watch::{self, WatchOptions};
 
 pub fn router(api: Arc<Api>) -> Router {
@@ -73,10 +74,34 @@ fn resource(
 ) -> Result<Response, ApiError> {
     let named = path.name.is_some();
     let ok = |v: Value| json(StatusCode::OK, &v);
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let as_table = |v: Value| -> Result<Value, ApiError> {
+        if !table::wants_table(accept) {
+            return Ok(v);
+        }
+        let (_, version) = api.resolve(&path)?;
+        let include = table::Include::parse(query.get("includeObject").map(String::as_str));
+        let rv = v["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let items = if named {
+            vec![v]
+        } else {
+            v["items"].as_array().cloned().unwrap_or_default()
+        };
+        Ok(table::table(&version, &items, include, &rv))
+    };
     match (method.as_str(), named) {
-        ("GET", true) => api.get(&path).map(ok),
+        ("GET", true) => api.get(&path).and_then(as_table).map(ok),
         ("GET", false) if flag(query, "watch") => watch_response(api, path, query),
-        ("GET", false) => api.list(&path, &list_options(query)).map(ok),
+        ("GET", false) => api
+            .list(&path, &list_options(query))
+            .and_then(as_table)
+            .map(ok),
         ("POST", false) => api
             .create(&path, parse_body(body)?)
             .map(|v| json(StatusCode::CREATED, &v)),

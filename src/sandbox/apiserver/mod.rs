@@ -13,5 +13,6 @@ pub mod server;
 pub mod status;
 pub mod store;
 pub mod structural;
+pub mod table;
 pub mod watch;
 pub use server::ApiServer;
