@@ -24,6 +24,13 @@ pub trait Converter: Send + Sync {
     ) -> Result<Value, String>;
 }
 
+/// How a write treats fields its schema does not know (`fieldValidation`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WriteOptions {
+    /// `fieldValidation=Strict`: refuse unknown fields instead of dropping them.
+    pub strict_fields: bool,
+}
+
 /// Query parameters of a list.
 #[derive(Clone, Debug, Default)]
 pub struct ListOptions {
@@ -60,7 +67,7 @@ impl Api {
                 subresource: None,
             };
             // The store is empty, so these cannot clash.
-            let _ = api.create(&path, body);
+            let _ = api.create(&path, body, WriteOptions::default());
         }
         api
     }
@@ -133,7 +140,12 @@ impl Api {
         }))
     }
 
-    pub fn create(&self, path: &ResourcePath, body: Value) -> Result<Value, ApiError> {
+    pub fn create(
+        &self,
+        path: &ResourcePath,
+        body: Value,
+        options: WriteOptions,
+    ) -> Result<Value, ApiError> {
         let (resource, version) = self.resolve(path)?;
         check_kind(&resource, &path.version, &body)?;
         let name = match (
@@ -170,7 +182,7 @@ impl Api {
             &now(),
             target,
         );
-        let object = self.admit(&resource, &version, &name, object, None)?;
+        let object = self.admit(&resource, &version, &name, object, None, options)?;
         let stored = self.to_storage(&resource, object)?;
         let created = self
             .store
@@ -181,7 +193,12 @@ impl Api {
     }
 
     /// PUT of an object or its status.
-    pub fn update(&self, path: &ResourcePath, body: Value) -> Result<Value, ApiError> {
+    pub fn update(
+        &self,
+        path: &ResourcePath,
+        body: Value,
+        options: WriteOptions,
+    ) -> Result<Value, ApiError> {
         let (resource, version) = self.resolve(path)?;
         check_kind(&resource, &path.version, &body)?;
         let name = path.name.clone().unwrap_or_default();
@@ -196,7 +213,7 @@ impl Api {
                 status_subresource: version.status_subresource,
             },
         };
-        self.write(path, &resource, &version, |current| {
+        self.write(path, &resource, &version, options, |current| {
             objects::prepare_update(current, body, target)
         })
     }
@@ -208,6 +225,7 @@ impl Api {
         path: &ResourcePath,
         resource: &Arc<Resource>,
         version: &ServedVersion,
+        options: WriteOptions,
         modify: impl FnOnce(&Value) -> Result<Change, Refusal>,
     ) -> Result<Value, ApiError> {
         let name = path.name.clone().unwrap_or_default();
@@ -221,8 +239,14 @@ impl Api {
             modify(&current_in_version).map_err(|refusal| refused(resource, &name, refusal))?;
         let change = match change {
             Change::Replace(object) => {
-                let admitted =
-                    self.admit(resource, version, &name, object, Some(&current_in_version))?;
+                let admitted = self.admit(
+                    resource,
+                    version,
+                    &name,
+                    object,
+                    Some(&current_in_version),
+                    options,
+                )?;
                 Change::Replace(self.to_storage(resource, admitted)?)
             }
             other => other,
@@ -260,6 +284,7 @@ impl Api {
         path: &ResourcePath,
         patch_type: PatchType,
         body: &Value,
+        options: WriteOptions,
     ) -> Result<Value, ApiError> {
         let (resource, version) = self.resolve(path)?;
         let name = path.name.clone().unwrap_or_default();
@@ -278,6 +303,7 @@ impl Api {
                     ..path.clone()
                 },
                 object,
+                options,
             );
         }
         let target = match path.subresource {
@@ -286,7 +312,7 @@ impl Api {
                 status_subresource: version.status_subresource,
             },
         };
-        self.write(path, &resource, &version, |current| {
+        self.write(path, &resource, &version, options, |current| {
             let mut patched = current.clone();
             patch::apply(&mut patched, patch_type, body).map_err(Refusal::Patch)?;
             objects::prepare_update(current, patched, target)
@@ -296,9 +322,13 @@ impl Api {
     pub fn delete(&self, path: &ResourcePath, options: &Value) -> Result<Value, ApiError> {
         let (resource, version) = self.resolve(path)?;
         let stamp = now();
-        self.write(path, &resource, &version, |current| {
-            objects::prepare_delete(current, options, &stamp)
-        })
+        self.write(
+            path,
+            &resource,
+            &version,
+            WriteOptions::default(),
+            |current| objects::prepare_delete(current, options, &stamp),
+        )
     }
 
     /// Custom resources: prune, default, validate against the schema, then CEL.
@@ -309,11 +339,24 @@ impl Api {
         name: &str,
         mut object: Value,
         old: Option<&Value>,
+        options: WriteOptions,
     ) -> Result<Value, ApiError> {
         let Some(schema) = &version.schema else {
             return Ok(object);
         };
-        prune(&mut object, schema);
+        let pruned = prune(&mut object, schema);
+        if options.strict_fields && !pruned.is_empty() {
+            let unknown: Vec<String> = pruned
+                .iter()
+                .map(|p| format!("unknown field \"{p}\""))
+                .collect();
+            return Err(ApiError::bad_request(format!(
+                "{kind} in version \"{v}\" cannot be handled as a {kind}: strict decoding error: {}",
+                unknown.join(", "),
+                kind = resource.kind,
+                v = version.name,
+            )));
+        }
         apply_defaults(&mut object, schema);
         let mut errors = validate(&object, schema);
         if errors.is_empty() {

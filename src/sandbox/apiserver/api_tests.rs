@@ -45,8 +45,12 @@ fn api_with_bmh_crd() -> Api {
         .into_iter()
         .find(|c| c.spec.names.kind == "BareMetalHost")
         .expect("crd");
-    api.create(&crds(), serde_json::to_value(crd).expect("json"))
-        .expect("crd created");
+    api.create(
+        &crds(),
+        serde_json::to_value(crd).expect("json"),
+        WriteOptions::default(),
+    )
+    .expect("crd created");
     api
 }
 
@@ -89,7 +93,9 @@ fn custom_resources_are_pruned_defaulted_and_validated() {
     let api = api_with_bmh_crd();
     let mut body = host("node-0", json!({}));
     body["spec"]["unknownField"] = json!(1);
-    let created = api.create(&hosts(None), body).expect("created");
+    let created = api
+        .create(&hosts(None), body, WriteOptions::default())
+        .expect("created");
     assert!(created["spec"].get("unknownField").is_none());
     assert_eq!(
         created["spec"]["automatedCleaningMode"], "metadata",
@@ -99,12 +105,18 @@ fn custom_resources_are_pruned_defaulted_and_validated() {
 
     let mut bad = host("node-1", json!({}));
     bad["spec"]["bootMode"] = json!("BIOS");
-    let error = api.create(&hosts(None), bad).expect_err("invalid");
+    let error = api
+        .create(&hosts(None), bad, WriteOptions::default())
+        .expect_err("invalid");
     assert_eq!(error.code, 422);
     assert_eq!(error.body["details"]["causes"][0]["field"], "spec.bootMode");
     assert_eq!(
-        api.create(&hosts(None), host("node-0", json!({})))
-            .map_err(|e| e.code),
+        api.create(
+            &hosts(None),
+            host("node-0", json!({})),
+            WriteOptions::default()
+        )
+        .map_err(|e| e.code),
         Err(409),
         "already exists"
     );
@@ -121,13 +133,15 @@ fn objects_need_an_existing_namespace_and_may_generate_names() {
         None,
     );
     assert_eq!(
-        api.create(&missing, host("h", json!({})))
+        api.create(&missing, host("h", json!({})), WriteOptions::default())
             .map_err(|e| e.code),
         Err(404)
     );
     let mut body = host("", json!({}));
     body["metadata"] = json!({"generateName": "node-"});
-    let created = api.create(&hosts(None), body).expect("created");
+    let created = api
+        .create(&hosts(None), body, WriteOptions::default())
+        .expect("created");
     assert!(
         created["metadata"]["name"]
             .as_str()
@@ -147,6 +161,7 @@ fn list_filters_by_labels_and_pages_with_continue() {
         api.create(
             &hosts(None),
             host(&format!("node-{i}"), json!({"role": role})),
+            WriteOptions::default(),
         )
         .expect("created");
     }
@@ -194,14 +209,22 @@ fn list_filters_by_labels_and_pages_with_continue() {
 fn updates_conflict_on_stale_versions_and_status_is_split() {
     let api = api_with_bmh_crd();
     let created = api
-        .create(&hosts(None), host("node-0", json!({})))
+        .create(
+            &hosts(None),
+            host("node-0", json!({})),
+            WriteOptions::default(),
+        )
         .expect("created");
 
     let mut with_status = created.clone();
     with_status["status"] = json!({"operationalStatus": "OK"});
     with_status["spec"]["online"] = json!(false);
     let updated = api
-        .update(&hosts(Some("node-0")), with_status.clone())
+        .update(
+            &hosts(Some("node-0")),
+            with_status.clone(),
+            WriteOptions::default(),
+        )
         .expect("updated");
     assert!(
         updated.get("status").is_none(),
@@ -210,7 +233,11 @@ fn updates_conflict_on_stale_versions_and_status_is_split() {
     assert_eq!(updated["metadata"]["generation"], 2);
 
     let stale = api
-        .update(&hosts(Some("node-0")), with_status.clone())
+        .update(
+            &hosts(Some("node-0")),
+            with_status.clone(),
+            WriteOptions::default(),
+        )
         .expect_err("stale");
     assert_eq!((stale.code, stale.reason()), (409, "Conflict"));
 
@@ -220,7 +247,7 @@ fn updates_conflict_on_stale_versions_and_status_is_split() {
     status_write["status"] = json!({"operationalStatus": "OK", "errorCount": 0, "errorMessage": "", "poweredOn": false,
         "provisioningFailCount": 0, "provisioning": {"ID": "", "state": "registering"}});
     let written = api
-        .update(&status_path, status_write)
+        .update(&status_path, status_write, WriteOptions::default())
         .expect("status written");
     assert_eq!(written["status"]["operationalStatus"], "OK");
     assert_eq!(
@@ -234,14 +261,15 @@ fn delete_waits_for_finalizers() {
     let api = api_with_bmh_crd();
     let mut body = host("node-0", json!({}));
     body["metadata"]["finalizers"] = json!(["baremetalhost.metal3.io"]);
-    api.create(&hosts(None), body).expect("created");
+    api.create(&hosts(None), body, WriteOptions::default())
+        .expect("created");
     let marked = api
         .delete(&hosts(Some("node-0")), &json!({}))
         .expect("marked");
     assert!(marked["metadata"]["deletionTimestamp"].is_string());
     let mut release = api.get(&hosts(Some("node-0"))).expect("still there");
     release["metadata"]["finalizers"] = json!([]);
-    api.update(&hosts(Some("node-0")), release)
+    api.update(&hosts(Some("node-0")), release, WriteOptions::default())
         .expect("released");
     assert_eq!(
         api.get(&hosts(Some("node-0"))).map_err(|e| e.code),
@@ -252,13 +280,18 @@ fn delete_waits_for_finalizers() {
 #[test]
 fn patches_merge_test_and_apply() {
     let api = api_with_bmh_crd();
-    api.create(&hosts(None), host("node-0", json!({"a": "1"})))
-        .expect("created");
+    api.create(
+        &hosts(None),
+        host("node-0", json!({"a": "1"})),
+        WriteOptions::default(),
+    )
+    .expect("created");
     let merged = api
         .patch(
             &hosts(Some("node-0")),
             PatchType::Merge,
             &json!({"metadata": {"labels": {"a": null, "b": "2"}}}),
+            WriteOptions::default(),
         )
         .expect("merged");
     assert_eq!(merged["metadata"]["labels"], json!({"b": "2"}));
@@ -267,6 +300,7 @@ fn patches_merge_test_and_apply() {
             &hosts(Some("node-0")),
             PatchType::Json,
             &json!([{"op": "test", "path": "/spec/online", "value": false}]),
+            WriteOptions::default(),
         )
         .expect_err("test fails");
     assert_eq!(failed.code, 422);
@@ -275,6 +309,7 @@ fn patches_merge_test_and_apply() {
             &hosts(Some("node-0")),
             PatchType::Merge,
             &json!({"spec": {"bootMode": "BIOS"}}),
+            WriteOptions::default(),
         )
         .expect_err("invalid");
     assert_eq!(invalid.code, 422);
@@ -283,12 +318,40 @@ fn patches_merge_test_and_apply() {
             &hosts(Some("node-9")),
             PatchType::Apply,
             &host("node-9", json!({})),
+            WriteOptions::default(),
         )
         .expect("created by apply");
     assert_eq!(applied["metadata"]["name"], "node-9");
     assert_eq!(
-        api.patch(&hosts(Some("missing")), PatchType::Merge, &json!({}))
-            .map_err(|e| e.code),
+        api.patch(
+            &hosts(Some("missing")),
+            PatchType::Merge,
+            &json!({}),
+            WriteOptions::default()
+        )
+        .map_err(|e| e.code),
         Err(404)
     );
+}
+
+#[test]
+fn strict_field_validation_refuses_unknown_fields() {
+    let api = api_with_bmh_crd();
+    let mut body = host("node-0", json!({}));
+    body["spec"]["onlin"] = json!(true);
+    let strict = WriteOptions {
+        strict_fields: true,
+    };
+    let error = api
+        .create(&hosts(None), body.clone(), strict)
+        .expect_err("strict");
+    assert_eq!(error.code, 400);
+    assert_eq!(
+        error.body["message"],
+        "BareMetalHost in version \"v1alpha1\" cannot be handled as a BareMetalHost: strict decoding error: unknown field \"spec.onlin\""
+    );
+    let created = api
+        .create(&hosts(None), body, WriteOptions::default())
+        .expect("dropped, not refused");
+    assert!(created["spec"].get("onlin").is_none());
 }

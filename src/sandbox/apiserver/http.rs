@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::api::{Api, ListOptions};
+use super::api::{Api, ListOptions, WriteOptions};
 use super::discovery;
 use super::patch::PatchType;
 use super::request::{self, ResourcePath, Route};
@@ -103,9 +103,11 @@ fn resource(
             .and_then(as_table)
             .map(ok),
         ("POST", false) => api
-            .create(&path, parse_body(body)?)
+            .create(&path, parse_body(body)?, write_options(query))
             .map(|v| json(StatusCode::CREATED, &v)),
-        ("PUT", true) => api.update(&path, parse_body(body)?).map(ok),
+        ("PUT", true) => api
+            .update(&path, parse_body(body)?, write_options(query))
+            .map(ok),
         ("PATCH", true) => {
             let content_type = headers
                 .get(header::CONTENT_TYPE)
@@ -113,7 +115,8 @@ fn resource(
                 .unwrap_or_default();
             let patch_type = PatchType::from_content_type(content_type)
                 .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
-            api.patch(&path, patch_type, &parse_body(body)?).map(ok)
+            api.patch(&path, patch_type, &parse_body(body)?, write_options(query))
+                .map(ok)
         }
         ("DELETE", true) => api.delete(&path, &delete_options(body, query)?).map(ok),
         ("DELETE", false) => delete_collection(api, &path, query, body).map(ok),
@@ -190,6 +193,14 @@ fn delete_options(body: &Bytes, query: &HashMap<String, String>) -> Result<Value
         options["propagationPolicy"] = Value::String(policy.clone());
     }
     Ok(options)
+}
+
+/// `fieldValidation=Strict` refuses unknown fields; `Warn` and `Ignore` drop them (no
+/// warning headers are sent).
+fn write_options(query: &HashMap<String, String>) -> WriteOptions {
+    WriteOptions {
+        strict_fields: query.get("fieldValidation").is_some_and(|v| v == "Strict"),
+    }
 }
 
 fn flag(query: &HashMap<String, String>, name: &str) -> bool {

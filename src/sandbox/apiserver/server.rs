@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
-use super::api::Api;
+use super::api::{Api, WriteOptions};
 use super::http;
 use super::request::ResourcePath;
 use super::status::ApiError;
@@ -85,7 +85,7 @@ impl ApiServer {
         for crd in crds {
             let body =
                 serde_json::to_value(crd).map_err(|e| ApiError::bad_request(e.to_string()))?;
-            self.api.create(&path, body)?;
+            self.api.create(&path, body, WriteOptions::default())?;
         }
         Ok(())
     }
