@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::api::{Api, ListOptions, WriteOptions};
 use super::discovery;
+use super::openapi;
 use super::patch::PatchType;
 use super::request::{self, ResourcePath, Route};
 use super::status::{self, ApiError};
@@ -59,6 +60,8 @@ fn discover(api: &Api, route: Route, path: &str) -> Result<Value, ApiError> {
         Route::ResourceList { group, version } => {
             discovery::resource_list(&resources, &group, &version)
         }
+        Route::OpenApiRoot => Some(openapi::root(&resources)),
+        Route::OpenApi { group, version } => Some(openapi::document(&resources, &group, &version)),
         Route::Resource(_) => None,
     };
     found.ok_or_else(|| ApiError::no_route(path))

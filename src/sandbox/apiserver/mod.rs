@@ -5,6 +5,7 @@ pub mod api;
 pub mod discovery;
 pub mod http;
 pub mod objects;
+pub mod openapi;
 pub mod patch;
 pub mod registry;
 pub mod request;

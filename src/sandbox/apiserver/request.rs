@@ -17,6 +17,13 @@ pub enum Route {
     },
     /// A collection or an object (and maybe a subresource of it).
     Resource(ResourcePath),
+    /// `/openapi/v3`
+    OpenApiRoot,
+    /// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`
+    OpenApi {
+        group: String,
+        version: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +45,15 @@ pub fn parse(path: &str) -> Option<Route> {
         .collect();
     match segments.as_slice() {
         ["version"] => Some(Route::Version),
+        ["openapi", "v3"] => Some(Route::OpenApiRoot),
+        ["openapi", "v3", "api", version] => Some(Route::OpenApi {
+            group: String::new(),
+            version: (*version).into(),
+        }),
+        ["openapi", "v3", "apis", group, version] => Some(Route::OpenApi {
+            group: (*group).into(),
+            version: (*version).into(),
+        }),
         ["api"] => Some(Route::CoreVersions),
         ["apis"] => Some(Route::Groups),
         ["apis", group] => Some(Route::Group((*group).into())),
