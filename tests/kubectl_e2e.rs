@@ -182,7 +182,7 @@ fn kubectl_drives_the_sandbox_api_server() {
     );
 
     // kubectl wait sees a change made after it started.
-    let mut waiter = Command::new("kubectl")
+    let waiter = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(&sandbox.kubeconfig)
         .args([
