@@ -159,3 +159,104 @@ async fn a_watcher_sees_changes() {
     assert_eq!(seen, ["s0", "s1", "s2"]);
     server.stop().await;
 }
+
+/// Polls until `check` holds (the garbage collector acts asynchronously).
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn owner_and_dependent(
+    client: &kube::Client,
+    name: &str,
+) -> (Api<k8s_openapi::api::core::v1::ConfigMap>, Api<Secret>) {
+    let owners: Api<k8s_openapi::api::core::v1::ConfigMap> =
+        Api::namespaced(client.clone(), "default");
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "default");
+    let owner = owners
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": name}})).expect("cm"),
+        )
+        .await
+        .expect("owner");
+    let dependent: Secret = serde_json::from_value(
+        json!({"metadata": {"name": format!("{name}-dep"), "ownerReferences": [{
+            "apiVersion": "v1", "kind": "ConfigMap", "name": name, "uid": owner.metadata.uid,
+        }]}}),
+    )
+    .expect("secret");
+    secrets
+        .create(&PostParams::default(), &dependent)
+        .await
+        .expect("dependent");
+    (owners, secrets)
+}
+
+#[tokio::test]
+async fn garbage_collection_follows_the_propagation_policy() {
+    let (server, client) = server_with_crds().await;
+
+    let (owners, secrets) = owner_and_dependent(&client, "background").await;
+    owners
+        .delete("background", &DeleteParams::background())
+        .await
+        .expect("deleted");
+    eventually("the dependent is collected", || async {
+        secrets
+            .get_opt("background-dep")
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+    })
+    .await;
+
+    let (owners, secrets) = owner_and_dependent(&client, "orphan").await;
+    owners
+        .delete("orphan", &DeleteParams::orphan())
+        .await
+        .expect("deleted");
+    eventually("the owner is gone", || async {
+        owners.get_opt("orphan").await.ok().flatten().is_none()
+    })
+    .await;
+    let kept = secrets
+        .get("orphan-dep")
+        .await
+        .expect("the dependent stays");
+    assert!(
+        kept.metadata
+            .owner_references
+            .unwrap_or_default()
+            .is_empty(),
+        "its reference to the owner is removed"
+    );
+
+    let (owners, secrets) = owner_and_dependent(&client, "foreground").await;
+    owners
+        .delete("foreground", &DeleteParams::foreground())
+        .await
+        .expect("deleted");
+    eventually("both are gone", || async {
+        owners.get_opt("foreground").await.ok().flatten().is_none()
+            && secrets
+                .get_opt("foreground-dep")
+                .await
+                .ok()
+                .flatten()
+                .is_none()
+    })
+    .await;
+    server.stop().await;
+}

@@ -331,6 +331,19 @@ impl Api {
         )
     }
 
+    /// The path of a stored object, in its kind's storage version.
+    pub fn path_of(&self, resource: &ResourceKey, key: &ObjectKey) -> Option<ResourcePath> {
+        let served = self.registry.get(&resource.group, &resource.resource)?;
+        Some(ResourcePath {
+            group: served.group.clone(),
+            version: served.storage_version.clone(),
+            namespace: (!key.namespace.is_empty()).then(|| key.namespace.clone()),
+            resource: served.plural.clone(),
+            name: Some(key.name.clone()),
+            subresource: None,
+        })
+    }
+
     /// Custom resources: prune, default, validate against the schema, then CEL.
     fn admit(
         &self,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod discovery;
+pub mod gc;
 pub mod http;
 pub mod objects;
 pub mod openapi;

@@ -10,9 +10,9 @@ use tokio::task::JoinHandle;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 use super::api::{Api, WriteOptions};
-use super::http;
 use super::request::ResourcePath;
 use super::status::ApiError;
+use super::{gc, http};
 
 /// Watch history kept for resuming watches (changes, across all kinds).
 const DEFAULT_HISTORY: usize = 100_000;
@@ -33,6 +33,7 @@ impl ApiServer {
         let api = Arc::new(Api::new(DEFAULT_HISTORY));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = http::router(api.clone());
+        let collector = tokio::spawn(gc::run(api.clone()));
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -40,6 +41,7 @@ impl ApiServer {
             if let Err(e) = serve.await {
                 tracing::error!("embedded API server stopped: {e}");
             }
+            collector.abort();
         });
         Ok(ApiServer {
             addr,

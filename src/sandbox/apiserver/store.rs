@@ -255,6 +255,58 @@ impl Store {
         })
     }
 
+    /// Every later change of every resource (for server-side loops such as garbage
+    /// collection).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.events.subscribe()
+    }
+
+    /// Objects, of any resource, whose `ownerReferences` name `owner_uid`.
+    pub fn dependents(&self, owner_uid: &str) -> Vec<(ResourceKey, ObjectKey)> {
+        let inner = self.lock();
+        let mut found = Vec::new();
+        for (resource, objects) in &inner.objects {
+            for (key, object) in objects {
+                let owners = object["metadata"]["ownerReferences"].as_array();
+                if owners
+                    .into_iter()
+                    .flatten()
+                    .any(|o| o["uid"].as_str() == Some(owner_uid))
+                {
+                    found.push((resource.clone(), key.clone()));
+                }
+            }
+        }
+        found
+    }
+
+    /// The object with this uid, of any resource.
+    pub fn find_uid(&self, uid: &str) -> Option<(ResourceKey, ObjectKey, Arc<Value>)> {
+        let inner = self.lock();
+        inner.objects.iter().find_map(|(resource, objects)| {
+            objects
+                .iter()
+                .find(|(_, o)| o["metadata"]["uid"].as_str() == Some(uid))
+                .map(|(key, o)| (resource.clone(), key.clone(), o.clone()))
+        })
+    }
+
+    /// Every object with owner references or a deletion in progress: what garbage
+    /// collection looks at when it has missed changes.
+    pub fn gc_candidates(&self) -> Vec<Arc<Value>> {
+        let inner = self.lock();
+        inner
+            .objects
+            .values()
+            .flat_map(|m| m.values())
+            .filter(|o| {
+                o["metadata"].get("ownerReferences").is_some()
+                    || o["metadata"].get("deletionTimestamp").is_some()
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Forgets history up to the current revision, as etcd compaction does: watches from
     /// older resourceVersions get 410 Gone.
     pub fn compact(&self) {
