@@ -260,3 +260,128 @@ async fn garbage_collection_follows_the_propagation_policy() {
     .await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn injected_faults_and_request_counts() {
+    use capm3::sandbox::apiserver::hooks::{Fault, FaultAction};
+    let (server, client) = server_with_crds().await;
+    let hosts: Api<BareMetalHost> = Api::namespaced(client.clone(), "default");
+    hosts
+        .create(&PostParams::default(), &host("node-0"))
+        .await
+        .expect("created");
+    server.api.hooks.inject(Fault {
+        verb: Some("patch".into()),
+        resource: Some("baremetalhosts".into()),
+        probability: 1.0,
+        action: FaultAction::Status(409),
+        times: Some(1),
+    });
+    let patch = Patch::Merge(json!({"spec": {"online": false}}));
+    let first = hosts
+        .patch("node-0", &PatchParams::default(), &patch)
+        .await
+        .expect_err("injected");
+    assert!(
+        matches!(&first, kube::Error::Api(s) if s.code == 409 && s.reason == "Conflict"),
+        "{first:?}"
+    );
+    hosts
+        .patch("node-0", &PatchParams::default(), &patch)
+        .await
+        .expect("the fault is used up");
+    let counts = server.api.hooks.counts();
+    assert_eq!(
+        counts.get(&("patch".into(), "baremetalhosts".into())),
+        Some(&2)
+    );
+    assert_eq!(
+        counts.get(&("create".into(), "baremetalhosts".into())),
+        Some(&1)
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_watch_from_compacted_history_gets_410() {
+    use kube::api::{WatchEvent, WatchParams};
+    let (server, client) = server_with_crds().await;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "default");
+    let first: Secret = serde_json::from_value(json!({"metadata": {"name": "a"}})).expect("secret");
+    let created = secrets
+        .create(&PostParams::default(), &first)
+        .await
+        .expect("created");
+    let old_rv = created.metadata.resource_version.expect("resourceVersion");
+    let second: Secret =
+        serde_json::from_value(json!({"metadata": {"name": "b"}})).expect("secret");
+    secrets
+        .create(&PostParams::default(), &second)
+        .await
+        .expect("created");
+    server.api.store.compact();
+    let stream = secrets
+        .watch(&WatchParams::default(), &old_rv)
+        .await
+        .expect("watch starts");
+    tokio::pin!(stream);
+    let event = tokio::time::timeout(Duration::from_secs(10), stream.try_next())
+        .await
+        .expect("in time")
+        .expect("no transport error");
+    match event {
+        Some(WatchEvent::Error(status)) => {
+            assert_eq!((status.code, status.reason.as_str()), (410, "Expired"))
+        }
+        other => panic!("expected a 410 error event, got {other:?}"),
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_watcher_recovers_from_dropped_watches_and_compaction() {
+    let (server, client) = server_with_crds().await;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "default");
+    let store_writer = kube::runtime::reflector::store::Writer::<Secret>::default();
+    let reader = store_writer.as_reader();
+    let stream = kube::runtime::reflector(
+        store_writer,
+        watcher(secrets.clone(), watcher::Config::default()),
+    )
+    .touched_objects();
+    let driver = tokio::spawn(async move {
+        tokio::pin!(stream);
+        while stream.try_next().await.is_ok() {}
+    });
+    let make = |name: &str| -> Secret {
+        serde_json::from_value(json!({"metadata": {"name": name}})).expect("secret")
+    };
+    secrets
+        .create(&PostParams::default(), &make("before"))
+        .await
+        .expect("created");
+    eventually("the cache has the first secret", || async {
+        reader
+            .get(&kube::runtime::reflector::ObjectRef::new("before").within("default"))
+            .is_some()
+    })
+    .await;
+
+    server.api.store.compact();
+    server.api.hooks.drop_watches();
+    secrets
+        .create(&PostParams::default(), &make("after"))
+        .await
+        .expect("created");
+    eventually(
+        "the cache has the secret created after the drop",
+        || async {
+            reader
+                .get(&kube::runtime::reflector::ObjectRef::new("after").within("default"))
+                .is_some()
+        },
+    )
+    .await;
+    driver.abort();
+    server.stop().await;
+}

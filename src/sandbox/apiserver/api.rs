@@ -5,6 +5,7 @@ use std::sync::Arc;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::{Value, json};
 
+use super::hooks::Hooks;
 use super::objects::{self, Refusal, Target};
 use super::patch::{self, PatchType};
 use super::registry::{Registry, Resource, ServedVersion};
@@ -44,6 +45,7 @@ pub struct Api {
     pub store: Store,
     pub registry: Registry,
     pub converter: Option<Arc<dyn Converter>>,
+    pub hooks: Hooks,
 }
 
 const CRDS: (&str, &str) = ("apiextensions.k8s.io", "customresourcedefinitions");
@@ -55,6 +57,7 @@ impl Api {
             store: Store::new(history_limit),
             registry: Registry::default(),
             converter: None,
+            hooks: Hooks::default(),
         };
         for ns in ["default", "kube-system", "kube-public"] {
             let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});

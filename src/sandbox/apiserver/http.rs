@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::api::{Api, ListOptions, WriteOptions};
 use super::discovery;
+use super::hooks::FaultAction;
 use super::openapi;
 use super::patch::PatchType;
 use super::request::{self, ResourcePath, Route};
@@ -34,7 +35,10 @@ async fn handle(
 ) -> Response {
     let result = match request::parse(uri.path()) {
         None => Err(ApiError::no_route(uri.path())),
-        Some(Route::Resource(path)) => resource(&api, &method, path, &query, &headers, &body),
+        Some(Route::Resource(path)) => match injected_fault(&api, &method, &path, &query).await {
+            Some(error) => Err(error),
+            None => resource(&api, &method, path, &query, &headers, &body),
+        },
         Some(route) if method == Method::GET => {
             discover(&api, route, uri.path()).map(|v| json(StatusCode::OK, &v))
         }
@@ -48,6 +52,38 @@ async fn handle(
             &error.body,
         )
     })
+}
+
+/// Counts the request and applies an injected fault, if one fires.
+async fn injected_fault(
+    api: &Api,
+    method: &Method,
+    path: &ResourcePath,
+    query: &HashMap<String, String>,
+) -> Option<ApiError> {
+    let verb = match (method.as_str(), path.name.is_some()) {
+        ("GET", true) => "get",
+        ("GET", false) if flag(query, "watch") => "watch",
+        ("GET", false) => "list",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", true) => "delete",
+        ("DELETE", false) => "deletecollection",
+        _ => "other",
+    };
+    let resource = match &path.subresource {
+        Some(sub) => format!("{}/{sub}", path.resource),
+        None => path.resource.clone(),
+    };
+    api.hooks.count(verb, &resource);
+    match api.hooks.fault_for(verb, &resource)? {
+        FaultAction::Delay(delay) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        FaultAction::Status(code) => Some(ApiError::injected(code)),
+    }
 }
 
 fn discover(api: &Api, route: Route, path: &str) -> Result<Value, ApiError> {

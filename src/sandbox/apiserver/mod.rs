@@ -4,6 +4,7 @@
 pub mod api;
 pub mod discovery;
 pub mod gc;
+pub mod hooks;
 pub mod http;
 pub mod objects;
 pub mod openapi;

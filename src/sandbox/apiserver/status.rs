@@ -127,14 +127,31 @@ impl ApiError {
         Self::new(500, "InternalError", message.into(), None)
     }
 
-    /// An injected fault or an overloaded server.
-    pub fn too_many_requests() -> Self {
-        Self::new(
-            429,
-            "TooManyRequests",
-            "the server has received too many requests and has asked us to try again later".into(),
-            None,
-        )
+    /// An injected fault: the error the real server gives with that code.
+    pub fn injected(code: u16) -> Self {
+        let (reason, message) = match code {
+            409 => (
+                "Conflict",
+                "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again",
+            ),
+            429 => (
+                "TooManyRequests",
+                "the server has received too many requests and has asked us to try again later",
+            ),
+            503 => (
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request",
+            ),
+            504 => (
+                "Timeout",
+                "the server was unable to return a response in the time allotted",
+            ),
+            _ => (
+                "InternalError",
+                "an error on the server has prevented the request from succeeding",
+            ),
+        };
+        Self::new(code, reason, format!("{message} (injected)"), None)
     }
 
     pub fn reason(&self) -> &str {

@@ -45,6 +45,8 @@ struct State {
     deadline: Instant,
     bookmarks: bool,
     next_bookmark: Instant,
+    /// Changes when a test drops every watch.
+    dropped: tokio::sync::watch::Receiver<u64>,
 }
 
 /// Starts a watch. Errors in the request itself are returned; a resourceVersion older
@@ -80,6 +82,7 @@ pub fn watch(
         deadline: now + options.timeout.unwrap_or(DEFAULT_TIMEOUT),
         bookmarks: options.allow_bookmarks,
         next_bookmark: now + BOOKMARK_INTERVAL,
+        dropped: api.hooks.watch_epoch(),
     };
     // Without a resourceVersion (or with sendInitialEvents) the watch starts with the
     // current state as ADDED events.
@@ -136,6 +139,7 @@ async fn next(mut state: State) -> Option<(Result<Bytes, Infallible>, State)> {
             state.deadline
         };
         tokio::select! {
+            _ = state.dropped.changed() => return None,
             received = live.recv() => match received {
                 Ok(event) => state.push(&event),
                 // Too slow to keep up: end the watch; the client resumes or relists.
