@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: build test lint crds
+.PHONY: build test lint crds bench
 
 build:
 	$(CARGO) build --release
@@ -19,3 +19,7 @@ lint:
 crds:
 	rm -rf crds
 	$(CARGO) run --quiet -- crds --output crds
+
+# Measurements (numbers, not pass/fail): the embedded API server for now.
+bench:
+	$(CARGO) bench --bench apiserver

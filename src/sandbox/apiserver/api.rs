@@ -13,7 +13,7 @@ use super::request::ResourcePath;
 use super::selectors::{FieldSelector, LabelSelector, labels_of};
 use super::status::ApiError;
 use super::store::{Change, ObjectKey, ResourceKey, Store, StoreError};
-use super::structural::{apply_defaults, prune, validate, validate_cel};
+use super::structural::{apply_defaults, prune, validate, validate_cel_compiled};
 
 /// Converts custom resources between served versions for CRDs whose strategy is Webhook.
 pub trait Converter: Send + Sync {
@@ -375,8 +375,8 @@ impl Api {
         }
         apply_defaults(&mut object, schema);
         let mut errors = validate(&object, schema);
-        if errors.is_empty() {
-            errors = validate_cel(&object, old, schema);
+        if let (true, Some(cel)) = (errors.is_empty(), &version.cel) {
+            errors = validate_cel_compiled(&object, old, cel);
         }
         if errors.is_empty() {
             Ok(object)

@@ -11,6 +11,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 use serde_json::Value;
 
 use super::store::ResourceKey;
+use super::structural::compile_cel;
 
 /// One served kind.
 #[derive(Clone, Debug)]
@@ -37,6 +38,8 @@ pub struct ServedVersion {
     pub name: String,
     /// The structural schema (`openAPIV3Schema`), for custom resources.
     pub schema: Option<Value>,
+    /// The schema's CEL rules, compiled once when the CRD is served.
+    pub cel: Option<Arc<kube_cel::CompiledSchema>>,
     pub status_subresource: bool,
     pub printer_columns: Vec<CustomResourceColumnDefinition>,
 }
@@ -66,13 +69,19 @@ impl Resource {
             .versions
             .iter()
             .filter(|v| v.served)
-            .map(|v| ServedVersion {
-                name: v.name.clone(),
-                schema: v
+            .map(|v| {
+                let schema = v
                     .schema
                     .as_ref()
                     .and_then(|s| s.open_api_v3_schema.as_ref())
-                    .and_then(|s| serde_json::to_value(s).ok()),
+                    .and_then(|s| serde_json::to_value(s).ok());
+                let cel = schema.as_ref().map(|s| Arc::new(compile_cel(s)));
+                (v, schema, cel)
+            })
+            .map(|(v, schema, cel)| ServedVersion {
+                name: v.name.clone(),
+                schema,
+                cel,
                 status_subresource: v.subresources.as_ref().is_some_and(|s| s.status.is_some()),
                 printer_columns: v.additional_printer_columns.clone().unwrap_or_default(),
             })
@@ -187,6 +196,7 @@ fn builtin(&(group, version, kind, plural, namespaced, status, short_names): &Bu
         versions: vec![ServedVersion {
             name: version.into(),
             schema: None,
+            cel: None,
             status_subresource: status,
             printer_columns: Vec::new(),
         }],

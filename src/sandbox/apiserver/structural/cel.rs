@@ -10,8 +10,26 @@ use super::validate::{ErrorKind, FieldError};
 /// shapes: a rule's `reason` picks the error type, and an `Invalid value` shows the
 /// JSON type of the field the rule is attached to, as the API server does.
 pub fn validate_cel(object: &Value, old: Option<&Value>, schema: &Value) -> Vec<FieldError> {
-    let validator = kube_cel::Validator::new();
-    let Err(errors) = validator.validate(schema, object, old) else {
+    validate_cel_compiled(object, old, &compile_cel(schema))
+}
+
+/// Compiles a schema's CEL rules once, for [`validate_cel_compiled`].
+pub fn compile_cel(schema: &Value) -> kube_cel::CompiledSchema {
+    kube_cel::compile_schema(schema)
+}
+
+/// [`validate_cel`] with rules compiled beforehand (the API server compiles them when a
+/// CRD is written, not on every request).
+pub fn validate_cel_compiled(
+    object: &Value,
+    old: Option<&Value>,
+    compiled: &kube_cel::CompiledSchema,
+) -> Vec<FieldError> {
+    thread_local! {
+        // Registering every Kubernetes CEL function is costly: once per thread.
+        static VALIDATOR: kube_cel::Validator = kube_cel::Validator::new();
+    }
+    let Err(errors) = VALIDATOR.with(|v| v.validate_compiled(compiled, object, old)) else {
         return Vec::new();
     };
     errors

@@ -12,7 +12,7 @@ mod path;
 mod prune;
 mod validate;
 
-pub use cel::validate_cel;
+pub use cel::{compile_cel, validate_cel, validate_cel_compiled};
 pub use defaults::apply_defaults;
 pub use path::FieldPath;
 pub use prune::prune;
