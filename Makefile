@@ -9,7 +9,7 @@ build:
 	$(CARGO) build --release
 
 test:
-	$(CARGO) test --all-targets --no-fail-fast
+	$(CARGO) test --lib --bins --tests --no-fail-fast
 
 lint:
 	$(CARGO) fmt --all -- --check
