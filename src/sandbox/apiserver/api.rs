@@ -30,6 +30,8 @@ pub trait Converter: Send + Sync {
 pub struct WriteOptions {
     /// `fieldValidation=Strict`: refuse unknown fields instead of dropping them.
     pub strict_fields: bool,
+    /// `dryRun=All`: admit and answer as for a real write, but store nothing.
+    pub dry_run: bool,
 }
 
 /// Query parameters of a list.
@@ -187,6 +189,20 @@ impl Api {
         );
         let object = self.admit(&resource, &version, &name, object, None, options)?;
         let stored = self.to_storage(&resource, object)?;
+        if options.dry_run {
+            if self
+                .store
+                .get(&resource.key(), &object_key(path, &name))
+                .is_some()
+            {
+                return Err(ApiError::already_exists(
+                    &resource.group,
+                    &resource.plural,
+                    &name,
+                ));
+            }
+            return self.present(&resource, stored, &path.version);
+        }
         let created = self
             .store
             .create(&resource.key(), object_key(path, &name), |_| stored)
@@ -254,6 +270,14 @@ impl Api {
             }
             other => other,
         };
+        if options.dry_run {
+            return match change {
+                Change::Replace(object) => self.present(resource, object, &path.version),
+                Change::Keep | Change::Delete => {
+                    self.present(resource, (*current).clone(), &path.version)
+                }
+            };
+        }
         let expected_rv = current["metadata"]["resourceVersion"].clone();
         let written = self
             .store
@@ -325,13 +349,16 @@ impl Api {
     pub fn delete(&self, path: &ResourcePath, options: &Value) -> Result<Value, ApiError> {
         let (resource, version) = self.resolve(path)?;
         let stamp = now();
-        self.write(
-            path,
-            &resource,
-            &version,
-            WriteOptions::default(),
-            |current| objects::prepare_delete(current, options, &stamp),
-        )
+        let dry_run = options["dryRun"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|v| v == "All"));
+        let write = WriteOptions {
+            dry_run,
+            ..WriteOptions::default()
+        };
+        self.write(path, &resource, &version, write, |current| {
+            objects::prepare_delete(current, options, &stamp)
+        })
     }
 
     /// The path of a stored object, in its kind's storage version.

@@ -341,6 +341,7 @@ fn strict_field_validation_refuses_unknown_fields() {
     body["spec"]["onlin"] = json!(true);
     let strict = WriteOptions {
         strict_fields: true,
+        ..WriteOptions::default()
     };
     let error = api
         .create(&hosts(None), body.clone(), strict)
@@ -354,4 +355,50 @@ fn strict_field_validation_refuses_unknown_fields() {
         .create(&hosts(None), body, WriteOptions::default())
         .expect("dropped, not refused");
     assert!(created["spec"].get("onlin").is_none());
+}
+
+#[test]
+fn dry_run_admits_but_stores_nothing() {
+    let api = api_with_bmh_crd();
+    let dry = WriteOptions {
+        dry_run: true,
+        ..WriteOptions::default()
+    };
+    let answer = api
+        .create(&hosts(None), host("node-0", json!({})), dry)
+        .expect("admitted");
+    assert_eq!(answer["spec"]["automatedCleaningMode"], "metadata");
+    assert_eq!(
+        api.get(&hosts(Some("node-0"))).map_err(|e| e.code),
+        Err(404)
+    );
+    let mut bad = host("node-1", json!({}));
+    bad["spec"]["bootMode"] = json!("BIOS");
+    assert_eq!(
+        api.create(&hosts(None), bad, dry).map_err(|e| e.code),
+        Err(422),
+        "still validated"
+    );
+
+    api.create(
+        &hosts(None),
+        host("node-0", json!({})),
+        WriteOptions::default(),
+    )
+    .expect("created");
+    let revision = api.store.revision();
+    api.patch(
+        &hosts(Some("node-0")),
+        PatchType::Merge,
+        &json!({"spec": {"online": false}}),
+        dry,
+    )
+    .expect("admitted");
+    api.delete(&hosts(Some("node-0")), &json!({"dryRun": ["All"]}))
+        .expect("admitted");
+    assert_eq!(api.store.revision(), revision, "nothing written");
+    assert_eq!(
+        api.get(&hosts(Some("node-0"))).expect("still there")["spec"]["online"],
+        true
+    );
 }

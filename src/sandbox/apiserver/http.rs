@@ -231,14 +231,18 @@ fn delete_options(body: &Bytes, query: &HashMap<String, String>) -> Result<Value
     if let Some(policy) = query.get("propagationPolicy") {
         options["propagationPolicy"] = Value::String(policy.clone());
     }
+    if query.get("dryRun").is_some_and(|v| v == "All") {
+        options["dryRun"] = serde_json::json!(["All"]);
+    }
     Ok(options)
 }
 
 /// `fieldValidation=Strict` refuses unknown fields; `Warn` and `Ignore` drop them (no
-/// warning headers are sent).
+/// warning headers are sent). `dryRun=All` stores nothing.
 fn write_options(query: &HashMap<String, String>) -> WriteOptions {
     WriteOptions {
         strict_fields: query.get("fieldValidation").is_some_and(|v| v == "Strict"),
+        dry_run: query.get("dryRun").is_some_and(|v| v == "All"),
     }
 }
 
