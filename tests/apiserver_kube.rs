@@ -385,3 +385,47 @@ async fn a_watcher_recovers_from_dropped_watches_and_compaction() {
     driver.abort();
     server.stop().await;
 }
+
+#[tokio::test]
+async fn recorded_events_are_seen_as_core_events() {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    use kube::Resource;
+    use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+    let (server, client) = server_with_crds().await;
+    let hosts: Api<BareMetalHost> = Api::namespaced(client.clone(), "default");
+    let created = hosts
+        .create(&PostParams::default(), &host("node-0"))
+        .await
+        .expect("created");
+    let recorder = Recorder::new(
+        client.clone(),
+        Reporter {
+            controller: "capm3".into(),
+            instance: Some("capm3-0".into()),
+        },
+    );
+    let event = Event {
+        type_: EventType::Normal,
+        reason: "Registered".into(),
+        note: Some("registered with Ironic".into()),
+        action: "Register".into(),
+        secondary: None,
+    };
+    recorder
+        .publish(&event, &created.object_ref(&()))
+        .await
+        .expect("published");
+    let events: Api<CoreEvent> = Api::namespaced(client.clone(), "default");
+    let listed = events
+        .list(&ListParams::default())
+        .await
+        .expect("core events");
+    let seen = listed
+        .items
+        .iter()
+        .find(|e| e.reason.as_deref() == Some("Registered"))
+        .expect("the event, as a core Event");
+    assert_eq!(seen.involved_object.name.as_deref(), Some("node-0"));
+    assert_eq!(seen.message.as_deref(), Some("registered with Ironic"));
+    server.stop().await;
+}

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::{Value, json};
 
+use super::events;
 use super::hooks::Hooks;
 use super::objects::{self, Refusal, Target};
 use super::patch::{self, PatchType};
@@ -103,7 +104,7 @@ impl Api {
         let name = path.name.as_deref().unwrap_or_default();
         let stored = self
             .store
-            .get(&resource.key(), &object_key(path, name))
+            .get(&resource.storage_key(), &object_key(path, name))
             .ok_or_else(|| ApiError::not_found(&resource.group, &resource.plural, name))?;
         self.present(&resource, (*stored).clone(), &path.version)
     }
@@ -114,7 +115,9 @@ impl Api {
             .map_err(ApiError::bad_request)?;
         let fields = FieldSelector::parse(options.field_selector.as_deref().unwrap_or_default())
             .map_err(ApiError::bad_request)?;
-        let (objects, revision) = self.store.list(&resource.key(), path.namespace.as_deref());
+        let (objects, revision) = self
+            .store
+            .list(&resource.storage_key(), path.namespace.as_deref());
         let start_after = options
             .continue_token
             .as_deref()
@@ -192,7 +195,7 @@ impl Api {
         if options.dry_run {
             if self
                 .store
-                .get(&resource.key(), &object_key(path, &name))
+                .get(&resource.storage_key(), &object_key(path, &name))
                 .is_some()
             {
                 return Err(ApiError::already_exists(
@@ -205,7 +208,7 @@ impl Api {
         }
         let created = self
             .store
-            .create(&resource.key(), object_key(path, &name), |_| stored)
+            .create(&resource.storage_key(), object_key(path, &name), |_| stored)
             .map_err(|_| ApiError::already_exists(&resource.group, &resource.plural, &name))?;
         self.after_write(&resource, Some(&created), None);
         self.present(&resource, (*created).clone(), &path.version)
@@ -251,7 +254,7 @@ impl Api {
         let key = object_key(path, &name);
         let current = self
             .store
-            .get(&resource.key(), &key)
+            .get(&resource.storage_key(), &key)
             .ok_or_else(|| ApiError::not_found(&resource.group, &resource.plural, &name))?;
         let current_in_version = self.present(resource, (*current).clone(), &path.version)?;
         let change =
@@ -281,7 +284,7 @@ impl Api {
         let expected_rv = current["metadata"]["resourceVersion"].clone();
         let written = self
             .store
-            .update(&resource.key(), &key, |latest, _| {
+            .update(&resource.storage_key(), &key, |latest, _| {
                 // Another write landed since we read: the client retries, as with a real server.
                 if latest["metadata"]["resourceVersion"] == expected_rv {
                     Ok(change)
@@ -318,7 +321,7 @@ impl Api {
         if patch_type == PatchType::Apply
             && self
                 .store
-                .get(&resource.key(), &object_key(path, &name))
+                .get(&resource.storage_key(), &object_key(path, &name))
                 .is_none()
         {
             let mut object = body.clone();
@@ -418,6 +421,9 @@ impl Api {
     }
 
     fn to_storage(&self, resource: &Resource, object: Value) -> Result<Value, ApiError> {
+        if events::is_events_view(&resource.group, &resource.plural) {
+            return Ok(events::to_core(object)); // both Event views are stored as core Events
+        }
         self.convert(resource, object, &resource.storage_version)
     }
 
@@ -428,7 +434,11 @@ impl Api {
         object: Value,
         version: &str,
     ) -> Result<Value, ApiError> {
-        let mut object = self.convert(resource, object, version)?;
+        let mut object = if events::is_events_view(&resource.group, &resource.plural) {
+            events::from_core(object)
+        } else {
+            self.convert(resource, object, version)?
+        };
         object["apiVersion"] = json!(resource.api_version(version));
         object["kind"] = json!(resource.kind);
         Ok(object)

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod discovery;
+pub mod events;
 pub mod gc;
 pub mod hooks;
 pub mod http;

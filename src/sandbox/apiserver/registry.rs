@@ -10,6 +10,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 };
 use serde_json::Value;
 
+use super::events;
 use super::store::ResourceKey;
 use super::structural::compile_cel;
 
@@ -47,6 +48,16 @@ pub struct ServedVersion {
 impl Resource {
     pub fn key(&self) -> ResourceKey {
         ResourceKey::new(&self.group, &self.plural)
+    }
+
+    /// The collection objects of this kind are stored in (events.k8s.io Events share the
+    /// core Events').
+    pub fn storage_key(&self) -> ResourceKey {
+        if events::is_events_view(&self.group, &self.plural) {
+            events::storage_key()
+        } else {
+            self.key()
+        }
     }
 
     pub fn version(&self, name: &str) -> Option<&ServedVersion> {

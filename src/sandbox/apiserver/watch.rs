@@ -89,7 +89,9 @@ pub fn watch(
     let since = match (requested, options.send_initial_events) {
         (Some(rv), false) => rv,
         _ => {
-            let (objects, revision) = api.store.list(&resource.key(), path.namespace.as_deref());
+            let (objects, revision) = api
+                .store
+                .list(&resource.storage_key(), path.namespace.as_deref());
             for object in objects {
                 if state.selected(&object) {
                     let shown = api.present(&resource, (*object).clone(), &path.version)?;
@@ -107,7 +109,7 @@ pub fn watch(
         }
     };
     state.last_revision = since;
-    match api.store.watch(&resource.key(), since) {
+    match api.store.watch(&resource.storage_key(), since) {
         Ok(start) => {
             for event in start.backlog {
                 state.push(&event);
@@ -168,7 +170,9 @@ impl State {
     }
 
     fn push(&mut self, event: &Event) {
-        if event.resource != self.resource.key() || event.resource_version <= self.last_revision {
+        if event.resource != self.resource.storage_key()
+            || event.resource_version <= self.last_revision
+        {
             return;
         }
         self.last_revision = event.resource_version;
