@@ -34,7 +34,7 @@ fn host(i: usize) -> serde_json::Value {
                     "bmc": {"address": format!("redfish+http://127.0.0.1:8000/redfish/v1/Systems/{i}"), "credentialsName": format!("node-{i}-bmc")}}})
 }
 
-fn in_process() {
+async fn in_process() {
     let api = Api::new(100_000);
     let crd = capm3::crds::metal3()
         .into_iter()
@@ -53,11 +53,13 @@ fn in_process() {
         serde_json::to_value(crd).expect("json"),
         WriteOptions::default(),
     )
+    .await
     .expect("crd");
 
     let started = Instant::now();
     for i in 0..OBJECTS {
         api.create(&hosts(), host(i), WriteOptions::default())
+            .await
             .expect("created");
     }
     let create = started.elapsed();
@@ -73,6 +75,7 @@ fn in_process() {
             &json!({"spec": {"online": false}}),
             WriteOptions::default(),
         )
+        .await
         .expect("patched");
     }
     let patch = started.elapsed();
@@ -85,6 +88,7 @@ fn in_process() {
                 ..Default::default()
             },
         )
+        .await
         .expect("list");
     let list = started.elapsed();
     println!("in-process, BareMetalHost with schema + CEL admission, {OBJECTS} objects:");
@@ -163,8 +167,8 @@ fn per(elapsed: Duration, n: usize) -> f64 {
 }
 
 fn main() {
-    in_process();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(in_process());
     runtime.block_on(over_http());
     if let Some(rss) = std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -68,13 +68,16 @@ pub async fn run(args: SandboxArgs) -> Result<(), SandboxError> {
             addr: args.listen,
             source,
         })?;
-    server.install_crds(&crds).map_err(|e| SandboxError::Crd {
-        name: e.body["details"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        message: e.body["message"].as_str().unwrap_or_default().to_owned(),
-    })?;
+    server
+        .install_crds(&crds)
+        .await
+        .map_err(|e| SandboxError::Crd {
+            name: e.body["details"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            message: e.body["message"].as_str().unwrap_or_default().to_owned(),
+        })?;
     std::fs::write(&args.kubeconfig_out, server.kubeconfig()).map_err(|source| {
         SandboxError::Write {
             path: args.kubeconfig_out.clone(),

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
+
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::{Value, json};
 
@@ -18,12 +20,12 @@ use super::structural::{apply_defaults, prune, validate, validate_cel_compiled};
 
 /// Converts custom resources between served versions for CRDs whose strategy is Webhook.
 pub trait Converter: Send + Sync {
-    fn convert(
-        &self,
-        resource: &Resource,
+    fn convert<'a>(
+        &'a self,
+        resource: &'a Resource,
         object: Value,
-        desired_api_version: &str,
-    ) -> Result<Value, String>;
+        desired_api_version: &'a str,
+    ) -> BoxFuture<'a, Result<Value, String>>;
 }
 
 /// How a write treats fields its schema does not know (`fieldValidation`).
@@ -62,18 +64,24 @@ impl Api {
             converter: None,
             hooks: Hooks::default(),
         };
+        let namespaces = ResourceKey::new(NAMESPACES.0, NAMESPACES.1);
         for ns in ["default", "kube-system", "kube-public"] {
             let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-            let path = ResourcePath {
-                group: String::new(),
-                version: "v1".into(),
-                namespace: None,
-                resource: "namespaces".into(),
-                name: None,
-                subresource: None,
+            let target = Target::Main {
+                status_subresource: true,
             };
+            let object = objects::prepare_create(
+                body,
+                ns,
+                None,
+                &uuid::Uuid::new_v4().to_string(),
+                &now(),
+                target,
+            );
             // The store is empty, so these cannot clash.
-            let _ = api.create(&path, body, WriteOptions::default());
+            let _ = api
+                .store
+                .create(&namespaces, ObjectKey::new("", ns), |_| object);
         }
         api
     }
@@ -99,7 +107,7 @@ impl Api {
         Ok((resource, version))
     }
 
-    pub fn get(&self, path: &ResourcePath) -> Result<Value, ApiError> {
+    pub async fn get(&self, path: &ResourcePath) -> Result<Value, ApiError> {
         let (resource, _) = self.resolve(path)?;
         let name = path.name.as_deref().unwrap_or_default();
         let stored = self
@@ -107,9 +115,14 @@ impl Api {
             .get(&resource.storage_key(), &object_key(path, name))
             .ok_or_else(|| ApiError::not_found(&resource.group, &resource.plural, name))?;
         self.present(&resource, (*stored).clone(), &path.version)
+            .await
     }
 
-    pub fn list(&self, path: &ResourcePath, options: &ListOptions) -> Result<Value, ApiError> {
+    pub async fn list(
+        &self,
+        path: &ResourcePath,
+        options: &ListOptions,
+    ) -> Result<Value, ApiError> {
         let (resource, _) = self.resolve(path)?;
         let labels = LabelSelector::parse(options.label_selector.as_deref().unwrap_or_default())
             .map_err(ApiError::bad_request)?;
@@ -134,7 +147,10 @@ impl Api {
         let limit = options.limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
         let mut items = Vec::new();
         for object in matching.by_ref().take(limit) {
-            items.push(self.present(&resource, (*object).clone(), &path.version)?);
+            items.push(
+                self.present(&resource, (*object).clone(), &path.version)
+                    .await?,
+            );
         }
         let mut metadata = json!({"resourceVersion": revision.to_string()});
         if let (Some(last), true) = (items.last(), matching.next().is_some()) {
@@ -148,7 +164,7 @@ impl Api {
         }))
     }
 
-    pub fn create(
+    pub async fn create(
         &self,
         path: &ResourcePath,
         body: Value,
@@ -191,7 +207,7 @@ impl Api {
             target,
         );
         let object = self.admit(&resource, &version, &name, object, None, options)?;
-        let stored = self.to_storage(&resource, object)?;
+        let stored = self.to_storage(&resource, object).await?;
         if options.dry_run {
             if self
                 .store
@@ -204,7 +220,7 @@ impl Api {
                     &name,
                 ));
             }
-            return self.present(&resource, stored, &path.version);
+            return self.present(&resource, stored, &path.version).await;
         }
         let created = self
             .store
@@ -212,10 +228,11 @@ impl Api {
             .map_err(|_| ApiError::already_exists(&resource.group, &resource.plural, &name))?;
         self.after_write(&resource, Some(&created), None);
         self.present(&resource, (*created).clone(), &path.version)
+            .await
     }
 
     /// PUT of an object or its status.
-    pub fn update(
+    pub async fn update(
         &self,
         path: &ResourcePath,
         body: Value,
@@ -238,11 +255,12 @@ impl Api {
         self.write(path, &resource, &version, options, |current| {
             objects::prepare_update(current, body, target)
         })
+        .await
     }
 
     /// Read-modify-write of one object: `modify` gets the stored object in the request's
     /// version and returns the change to make.
-    pub fn write(
+    pub async fn write(
         &self,
         path: &ResourcePath,
         resource: &Arc<Resource>,
@@ -256,7 +274,9 @@ impl Api {
             .store
             .get(&resource.storage_key(), &key)
             .ok_or_else(|| ApiError::not_found(&resource.group, &resource.plural, &name))?;
-        let current_in_version = self.present(resource, (*current).clone(), &path.version)?;
+        let current_in_version = self
+            .present(resource, (*current).clone(), &path.version)
+            .await?;
         let change =
             modify(&current_in_version).map_err(|refusal| refused(resource, &name, refusal))?;
         let change = match change {
@@ -269,15 +289,16 @@ impl Api {
                     Some(&current_in_version),
                     options,
                 )?;
-                Change::Replace(self.to_storage(resource, admitted)?)
+                Change::Replace(self.to_storage(resource, admitted).await?)
             }
             other => other,
         };
         if options.dry_run {
             return match change {
-                Change::Replace(object) => self.present(resource, object, &path.version),
+                Change::Replace(object) => self.present(resource, object, &path.version).await,
                 Change::Keep | Change::Delete => {
                     self.present(resource, (*current).clone(), &path.version)
+                        .await
                 }
             };
         }
@@ -303,13 +324,19 @@ impl Api {
             })?;
         self.after_write(resource, written.as_deref(), Some(&current));
         match written {
-            Some(object) => self.present(resource, (*object).clone(), &path.version),
-            None => self.present(resource, (*current).clone(), &path.version),
+            Some(object) => {
+                self.present(resource, (*object).clone(), &path.version)
+                    .await
+            }
+            None => {
+                self.present(resource, (*current).clone(), &path.version)
+                    .await
+            }
         }
     }
 
     /// PATCH of an object or its status; server-side apply creates a missing object.
-    pub fn patch(
+    pub async fn patch(
         &self,
         path: &ResourcePath,
         patch_type: PatchType,
@@ -326,15 +353,17 @@ impl Api {
         {
             let mut object = body.clone();
             object["metadata"]["name"] = json!(name);
-            return self.create(
-                &ResourcePath {
-                    name: None,
-                    subresource: None,
-                    ..path.clone()
-                },
-                object,
-                options,
-            );
+            return self
+                .create(
+                    &ResourcePath {
+                        name: None,
+                        subresource: None,
+                        ..path.clone()
+                    },
+                    object,
+                    options,
+                )
+                .await;
         }
         let target = match path.subresource {
             Some(_) => Target::Status,
@@ -347,9 +376,10 @@ impl Api {
             patch::apply(&mut patched, patch_type, body).map_err(Refusal::Patch)?;
             objects::prepare_update(current, patched, target)
         })
+        .await
     }
 
-    pub fn delete(&self, path: &ResourcePath, options: &Value) -> Result<Value, ApiError> {
+    pub async fn delete(&self, path: &ResourcePath, options: &Value) -> Result<Value, ApiError> {
         let (resource, version) = self.resolve(path)?;
         let stamp = now();
         let dry_run = options["dryRun"]
@@ -362,6 +392,7 @@ impl Api {
         self.write(path, &resource, &version, write, |current| {
             objects::prepare_delete(current, options, &stamp)
         })
+        .await
     }
 
     /// The path of a stored object, in its kind's storage version.
@@ -420,15 +451,16 @@ impl Api {
         }
     }
 
-    fn to_storage(&self, resource: &Resource, object: Value) -> Result<Value, ApiError> {
+    async fn to_storage(&self, resource: &Resource, object: Value) -> Result<Value, ApiError> {
         if events::is_events_view(&resource.group, &resource.plural) {
             return Ok(events::to_core(object)); // both Event views are stored as core Events
         }
         self.convert(resource, object, &resource.storage_version)
+            .await
     }
 
     /// A stored object as a client of `version` sees it: converted, with apiVersion and kind.
-    pub fn present(
+    pub async fn present(
         &self,
         resource: &Resource,
         object: Value,
@@ -437,14 +469,14 @@ impl Api {
         let mut object = if events::is_events_view(&resource.group, &resource.plural) {
             events::from_core(object)
         } else {
-            self.convert(resource, object, version)?
+            self.convert(resource, object, version).await?
         };
         object["apiVersion"] = json!(resource.api_version(version));
         object["kind"] = json!(resource.kind);
         Ok(object)
     }
 
-    fn convert(
+    async fn convert(
         &self,
         resource: &Resource,
         mut object: Value,
@@ -459,14 +491,15 @@ impl Api {
                 object["apiVersion"] = json!(desired);
                 Ok(object)
             }
-            (Some(_), Some(converter)) => {
-                converter.convert(resource, object, &desired).map_err(|e| {
+            (Some(_), Some(converter)) => converter
+                .convert(resource, object, &desired)
+                .await
+                .map_err(|e| {
                     ApiError::internal(format!(
                         "conversion webhook for {}.{} failed: {e}",
                         resource.plural, resource.group
                     ))
-                })
-            }
+                }),
             (Some(_), None) => Err(ApiError::internal(format!(
                 "conversion webhook for {}.{} failed: no conversion webhook is reachable",
                 resource.plural, resource.group

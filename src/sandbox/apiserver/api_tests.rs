@@ -39,7 +39,7 @@ fn hosts(name: Option<&str>) -> ResourcePath {
     )
 }
 
-fn api_with_bmh_crd() -> Api {
+async fn api_with_bmh_crd() -> Api {
     let api = Api::new(1000);
     let crd = crate::crds::metal3()
         .into_iter()
@@ -50,6 +50,7 @@ fn api_with_bmh_crd() -> Api {
         serde_json::to_value(crd).expect("json"),
         WriteOptions::default(),
     )
+    .await
     .expect("crd created");
     api
 }
@@ -60,16 +61,21 @@ fn host(name: &str, labels: Value) -> Value {
            "spec": {"online": true, "bmc": {"address": "ipmi://127.0.0.1:6230", "credentialsName": "s"}}})
 }
 
-#[test]
-fn creating_a_crd_serves_its_kind_and_deleting_it_stops() {
+#[tokio::test]
+async fn creating_a_crd_serves_its_kind_and_deleting_it_stops() {
     let api = Api::new(1000);
     assert_eq!(
         api.list(&hosts(None), &ListOptions::default())
+            .await
             .map_err(|e| e.code),
         Err(404)
     );
-    let api = api_with_bmh_crd();
-    assert!(api.list(&hosts(None), &ListOptions::default()).is_ok());
+    let api = api_with_bmh_crd().await;
+    assert!(
+        api.list(&hosts(None), &ListOptions::default())
+            .await
+            .is_ok()
+    );
     api.delete(
         &path(
             "apiextensions.k8s.io",
@@ -80,21 +86,24 @@ fn creating_a_crd_serves_its_kind_and_deleting_it_stops() {
         ),
         &json!({}),
     )
+    .await
     .expect("deleted");
     assert_eq!(
         api.list(&hosts(None), &ListOptions::default())
+            .await
             .map_err(|e| e.code),
         Err(404)
     );
 }
 
-#[test]
-fn custom_resources_are_pruned_defaulted_and_validated() {
-    let api = api_with_bmh_crd();
+#[tokio::test]
+async fn custom_resources_are_pruned_defaulted_and_validated() {
+    let api = api_with_bmh_crd().await;
     let mut body = host("node-0", json!({}));
     body["spec"]["unknownField"] = json!(1);
     let created = api
         .create(&hosts(None), body, WriteOptions::default())
+        .await
         .expect("created");
     assert!(created["spec"].get("unknownField").is_none());
     assert_eq!(
@@ -107,6 +116,7 @@ fn custom_resources_are_pruned_defaulted_and_validated() {
     bad["spec"]["bootMode"] = json!("BIOS");
     let error = api
         .create(&hosts(None), bad, WriteOptions::default())
+        .await
         .expect_err("invalid");
     assert_eq!(error.code, 422);
     assert_eq!(error.body["details"]["causes"][0]["field"], "spec.bootMode");
@@ -116,15 +126,16 @@ fn custom_resources_are_pruned_defaulted_and_validated() {
             host("node-0", json!({})),
             WriteOptions::default()
         )
+        .await
         .map_err(|e| e.code),
         Err(409),
         "already exists"
     );
 }
 
-#[test]
-fn objects_need_an_existing_namespace_and_may_generate_names() {
-    let api = api_with_bmh_crd();
+#[tokio::test]
+async fn objects_need_an_existing_namespace_and_may_generate_names() {
+    let api = api_with_bmh_crd().await;
     let missing = path(
         "metal3.io",
         "v1alpha1",
@@ -134,6 +145,7 @@ fn objects_need_an_existing_namespace_and_may_generate_names() {
     );
     assert_eq!(
         api.create(&missing, host("h", json!({})), WriteOptions::default())
+            .await
             .map_err(|e| e.code),
         Err(404)
     );
@@ -141,6 +153,7 @@ fn objects_need_an_existing_namespace_and_may_generate_names() {
     body["metadata"] = json!({"generateName": "node-"});
     let created = api
         .create(&hosts(None), body, WriteOptions::default())
+        .await
         .expect("created");
     assert!(
         created["metadata"]["name"]
@@ -149,9 +162,9 @@ fn objects_need_an_existing_namespace_and_may_generate_names() {
     );
 }
 
-#[test]
-fn list_filters_by_labels_and_pages_with_continue() {
-    let api = api_with_bmh_crd();
+#[tokio::test]
+async fn list_filters_by_labels_and_pages_with_continue() {
+    let api = api_with_bmh_crd().await;
     for i in 0..5 {
         let role = if i % 2 == 0 {
             "worker"
@@ -163,6 +176,7 @@ fn list_filters_by_labels_and_pages_with_continue() {
             host(&format!("node-{i}"), json!({"role": role})),
             WriteOptions::default(),
         )
+        .await
         .expect("created");
     }
     let workers = api
@@ -173,6 +187,7 @@ fn list_filters_by_labels_and_pages_with_continue() {
                 ..Default::default()
             },
         )
+        .await
         .expect("list");
     let names: Vec<&str> = workers["items"]
         .as_array()
@@ -189,7 +204,7 @@ fn list_filters_by_labels_and_pages_with_continue() {
         ..Default::default()
     };
     loop {
-        let page = api.list(&hosts(None), &options).expect("page");
+        let page = api.list(&hosts(None), &options).await.expect("page");
         seen.extend(
             page["items"]
                 .as_array()
@@ -205,15 +220,16 @@ fn list_filters_by_labels_and_pages_with_continue() {
     assert_eq!(seen, ["node-0", "node-1", "node-2", "node-3", "node-4"]);
 }
 
-#[test]
-fn updates_conflict_on_stale_versions_and_status_is_split() {
-    let api = api_with_bmh_crd();
+#[tokio::test]
+async fn updates_conflict_on_stale_versions_and_status_is_split() {
+    let api = api_with_bmh_crd().await;
     let created = api
         .create(
             &hosts(None),
             host("node-0", json!({})),
             WriteOptions::default(),
         )
+        .await
         .expect("created");
 
     let mut with_status = created.clone();
@@ -225,6 +241,7 @@ fn updates_conflict_on_stale_versions_and_status_is_split() {
             with_status.clone(),
             WriteOptions::default(),
         )
+        .await
         .expect("updated");
     assert!(
         updated.get("status").is_none(),
@@ -238,6 +255,7 @@ fn updates_conflict_on_stale_versions_and_status_is_split() {
             with_status.clone(),
             WriteOptions::default(),
         )
+        .await
         .expect_err("stale");
     assert_eq!((stale.code, stale.reason()), (409, "Conflict"));
 
@@ -248,6 +266,7 @@ fn updates_conflict_on_stale_versions_and_status_is_split() {
         "provisioningFailCount": 0, "provisioning": {"ID": "", "state": "registering"}});
     let written = api
         .update(&status_path, status_write, WriteOptions::default())
+        .await
         .expect("status written");
     assert_eq!(written["status"]["operationalStatus"], "OK");
     assert_eq!(
@@ -256,35 +275,39 @@ fn updates_conflict_on_stale_versions_and_status_is_split() {
     );
 }
 
-#[test]
-fn delete_waits_for_finalizers() {
-    let api = api_with_bmh_crd();
+#[tokio::test]
+async fn delete_waits_for_finalizers() {
+    let api = api_with_bmh_crd().await;
     let mut body = host("node-0", json!({}));
     body["metadata"]["finalizers"] = json!(["baremetalhost.metal3.io"]);
     api.create(&hosts(None), body, WriteOptions::default())
+        .await
         .expect("created");
     let marked = api
         .delete(&hosts(Some("node-0")), &json!({}))
+        .await
         .expect("marked");
     assert!(marked["metadata"]["deletionTimestamp"].is_string());
-    let mut release = api.get(&hosts(Some("node-0"))).expect("still there");
+    let mut release = api.get(&hosts(Some("node-0"))).await.expect("still there");
     release["metadata"]["finalizers"] = json!([]);
     api.update(&hosts(Some("node-0")), release, WriteOptions::default())
+        .await
         .expect("released");
     assert_eq!(
-        api.get(&hosts(Some("node-0"))).map_err(|e| e.code),
+        api.get(&hosts(Some("node-0"))).await.map_err(|e| e.code),
         Err(404)
     );
 }
 
-#[test]
-fn patches_merge_test_and_apply() {
-    let api = api_with_bmh_crd();
+#[tokio::test]
+async fn patches_merge_test_and_apply() {
+    let api = api_with_bmh_crd().await;
     api.create(
         &hosts(None),
         host("node-0", json!({"a": "1"})),
         WriteOptions::default(),
     )
+    .await
     .expect("created");
     let merged = api
         .patch(
@@ -293,6 +316,7 @@ fn patches_merge_test_and_apply() {
             &json!({"metadata": {"labels": {"a": null, "b": "2"}}}),
             WriteOptions::default(),
         )
+        .await
         .expect("merged");
     assert_eq!(merged["metadata"]["labels"], json!({"b": "2"}));
     let failed = api
@@ -302,6 +326,7 @@ fn patches_merge_test_and_apply() {
             &json!([{"op": "test", "path": "/spec/online", "value": false}]),
             WriteOptions::default(),
         )
+        .await
         .expect_err("test fails");
     assert_eq!(failed.code, 422);
     let invalid = api
@@ -311,6 +336,7 @@ fn patches_merge_test_and_apply() {
             &json!({"spec": {"bootMode": "BIOS"}}),
             WriteOptions::default(),
         )
+        .await
         .expect_err("invalid");
     assert_eq!(invalid.code, 422);
     let applied = api
@@ -320,6 +346,7 @@ fn patches_merge_test_and_apply() {
             &host("node-9", json!({})),
             WriteOptions::default(),
         )
+        .await
         .expect("created by apply");
     assert_eq!(applied["metadata"]["name"], "node-9");
     assert_eq!(
@@ -329,14 +356,15 @@ fn patches_merge_test_and_apply() {
             &json!({}),
             WriteOptions::default()
         )
+        .await
         .map_err(|e| e.code),
         Err(404)
     );
 }
 
-#[test]
-fn strict_field_validation_refuses_unknown_fields() {
-    let api = api_with_bmh_crd();
+#[tokio::test]
+async fn strict_field_validation_refuses_unknown_fields() {
+    let api = api_with_bmh_crd().await;
     let mut body = host("node-0", json!({}));
     body["spec"]["onlin"] = json!(true);
     let strict = WriteOptions {
@@ -345,6 +373,7 @@ fn strict_field_validation_refuses_unknown_fields() {
     };
     let error = api
         .create(&hosts(None), body.clone(), strict)
+        .await
         .expect_err("strict");
     assert_eq!(error.code, 400);
     assert_eq!(
@@ -353,29 +382,31 @@ fn strict_field_validation_refuses_unknown_fields() {
     );
     let created = api
         .create(&hosts(None), body, WriteOptions::default())
+        .await
         .expect("dropped, not refused");
     assert!(created["spec"].get("onlin").is_none());
 }
 
-#[test]
-fn dry_run_admits_but_stores_nothing() {
-    let api = api_with_bmh_crd();
+#[tokio::test]
+async fn dry_run_admits_but_stores_nothing() {
+    let api = api_with_bmh_crd().await;
     let dry = WriteOptions {
         dry_run: true,
         ..WriteOptions::default()
     };
     let answer = api
         .create(&hosts(None), host("node-0", json!({})), dry)
+        .await
         .expect("admitted");
     assert_eq!(answer["spec"]["automatedCleaningMode"], "metadata");
     assert_eq!(
-        api.get(&hosts(Some("node-0"))).map_err(|e| e.code),
+        api.get(&hosts(Some("node-0"))).await.map_err(|e| e.code),
         Err(404)
     );
     let mut bad = host("node-1", json!({}));
     bad["spec"]["bootMode"] = json!("BIOS");
     assert_eq!(
-        api.create(&hosts(None), bad, dry).map_err(|e| e.code),
+        api.create(&hosts(None), bad, dry).await.map_err(|e| e.code),
         Err(422),
         "still validated"
     );
@@ -385,6 +416,7 @@ fn dry_run_admits_but_stores_nothing() {
         host("node-0", json!({})),
         WriteOptions::default(),
     )
+    .await
     .expect("created");
     let revision = api.store.revision();
     api.patch(
@@ -393,12 +425,14 @@ fn dry_run_admits_but_stores_nothing() {
         &json!({"spec": {"online": false}}),
         dry,
     )
+    .await
     .expect("admitted");
     api.delete(&hosts(Some("node-0")), &json!({"dryRun": ["All"]}))
+        .await
         .expect("admitted");
     assert_eq!(api.store.revision(), revision, "nothing written");
     assert_eq!(
-        api.get(&hosts(Some("node-0"))).expect("still there")["spec"]["online"],
+        api.get(&hosts(Some("node-0"))).await.expect("still there")["spec"]["online"],
         true
     );
 }

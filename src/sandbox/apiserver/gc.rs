@@ -22,12 +22,12 @@ pub async fn run(api: Arc<Api>) {
     let mut events = api.store.subscribe();
     loop {
         match events.recv().await {
-            Ok(event) => handle(&api, &event),
+            Ok(event) => handle(&api, &event).await,
             // Changes were missed: look at everything that could need collecting.
             Err(RecvError::Lagged(_)) => {
                 for object in api.store.gc_candidates() {
-                    collect_if_orphaned(&api, &object);
-                    handle_deleting_owner(&api, &object);
+                    collect_if_orphaned(&api, &object).await;
+                    handle_deleting_owner(&api, &object).await;
                 }
             }
             Err(RecvError::Closed) => return,
@@ -35,41 +35,43 @@ pub async fn run(api: Arc<Api>) {
     }
 }
 
-fn handle(api: &Api, event: &Event) {
+async fn handle(api: &Api, event: &Event) {
     let object = &event.object;
     match event.event_type {
         EventType::Deleted => {
             let uid = uid(object);
             for (resource, key) in api.store.dependents(uid) {
                 if let Some(dependent) = api.store.get(&resource, &key) {
-                    collect_if_orphaned(api, &dependent);
+                    collect_if_orphaned(api, &dependent).await;
                 }
             }
             // An owner in foreground deletion may have been waiting for this object.
             for owner_uid in owner_uids(object) {
                 if let Some((_, _, owner)) = api.store.find_uid(&owner_uid) {
-                    handle_deleting_owner(api, &owner);
+                    handle_deleting_owner(api, &owner).await;
                 }
             }
         }
-        EventType::Added | EventType::Modified => handle_deleting_owner(api, object),
+        EventType::Added | EventType::Modified => handle_deleting_owner(api, object).await,
     }
 }
 
 /// Deletes `object` when none of its owners exists any more.
-fn collect_if_orphaned(api: &Api, object: &Value) {
+async fn collect_if_orphaned(api: &Api, object: &Value) {
     let owners = owner_uids(object);
     if owners.is_empty() || owners.iter().any(|uid| api.store.find_uid(uid).is_some()) {
         return;
     }
     if let Some(path) = path_of(api, object) {
         // Not found means someone else deleted it first: nothing to do.
-        let _ = api.delete(&path, &json!({"propagationPolicy": "Background"}));
+        let _ = api
+            .delete(&path, &json!({"propagationPolicy": "Background"}))
+            .await;
     }
 }
 
 /// Carries out `Orphan` and `Foreground` deletions of an owner being deleted.
-fn handle_deleting_owner(api: &Api, owner: &Value) {
+async fn handle_deleting_owner(api: &Api, owner: &Value) {
     if owner["metadata"].get("deletionTimestamp").is_none() {
         return;
     }
@@ -78,23 +80,25 @@ fn handle_deleting_owner(api: &Api, owner: &Value) {
     if held.iter().any(|f| f == ORPHAN) {
         for (resource, key) in &dependents {
             if let Some(path) = api.path_of(resource, key) {
-                modify(api, &path, |d| remove_owner_reference(d, uid(owner)));
+                modify(api, &path, |d| remove_owner_reference(d, uid(owner))).await;
             }
         }
-        remove_finalizer(api, owner, ORPHAN);
+        remove_finalizer(api, owner, ORPHAN).await;
     } else if held.iter().any(|f| f == FOREGROUND) {
         if dependents.is_empty() {
-            remove_finalizer(api, owner, FOREGROUND);
+            remove_finalizer(api, owner, FOREGROUND).await;
         }
         for (resource, key) in &dependents {
             if let Some(path) = api.path_of(resource, key) {
-                let _ = api.delete(&path, &json!({"propagationPolicy": "Foreground"}));
+                let _ = api
+                    .delete(&path, &json!({"propagationPolicy": "Foreground"}))
+                    .await;
             }
         }
     }
 }
 
-fn remove_finalizer(api: &Api, object: &Value, finalizer: &str) {
+async fn remove_finalizer(api: &Api, object: &Value, finalizer: &str) {
     if let Some(path) = path_of(api, object) {
         modify(api, &path, |o| {
             let kept: Vec<String> = finalizers(o)
@@ -102,7 +106,8 @@ fn remove_finalizer(api: &Api, object: &Value, finalizer: &str) {
                 .filter(|f| f != finalizer)
                 .collect();
             o["metadata"]["finalizers"] = json!(kept);
-        });
+        })
+        .await;
     }
 }
 
@@ -114,13 +119,13 @@ fn remove_owner_reference(object: &mut Value, owner_uid: &str) {
 
 /// Read-modify-write through the API (so finalizer semantics apply), retried on conflicts
 /// with other writers.
-fn modify(api: &Api, path: &ResourcePath, change: impl Fn(&mut Value)) {
+async fn modify(api: &Api, path: &ResourcePath, change: impl Fn(&mut Value)) {
     for _ in 0..5 {
-        let Ok(mut object) = api.get(path) else {
+        let Ok(mut object) = api.get(path).await else {
             return;
         };
         change(&mut object);
-        match api.update(path, object, WriteOptions::default()) {
+        match api.update(path, object, WriteOptions::default()).await {
             Err(e) if e.code == 409 => continue,
             _ => return,
         }

@@ -37,7 +37,7 @@ async fn handle(
         None => Err(ApiError::no_route(uri.path())),
         Some(Route::Resource(path)) => match injected_fault(&api, &method, &path, &query).await {
             Some(error) => Err(error),
-            None => resource(&api, &method, path, &query, &headers, &body),
+            None => resource(&api, &method, path, &query, &headers, &body).await,
         },
         Some(route) if method == Method::GET => {
             discover(&api, route, uri.path()).map(|v| json(StatusCode::OK, &v))
@@ -103,7 +103,7 @@ fn discover(api: &Api, route: Route, path: &str) -> Result<Value, ApiError> {
     found.ok_or_else(|| ApiError::no_route(path))
 }
 
-fn resource(
+async fn resource(
     api: &Arc<Api>,
     method: &Method,
     path: ResourcePath,
@@ -135,17 +135,20 @@ fn resource(
         Ok(table::table(&version, &items, include, &rv))
     };
     match (method.as_str(), named) {
-        ("GET", true) => api.get(&path).and_then(as_table).map(ok),
-        ("GET", false) if flag(query, "watch") => watch_response(api, path, query),
+        ("GET", true) => api.get(&path).await.and_then(as_table).map(ok),
+        ("GET", false) if flag(query, "watch") => watch_response(api, path, query).await,
         ("GET", false) => api
             .list(&path, &list_options(query))
+            .await
             .and_then(as_table)
             .map(ok),
         ("POST", false) => api
             .create(&path, parse_body(body)?, write_options(query))
+            .await
             .map(|v| json(StatusCode::CREATED, &v)),
         ("PUT", true) => api
             .update(&path, parse_body(body)?, write_options(query))
+            .await
             .map(ok),
         ("PATCH", true) => {
             let content_type = headers
@@ -155,31 +158,35 @@ fn resource(
             let patch_type = PatchType::from_content_type(content_type)
                 .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
             api.patch(&path, patch_type, &parse_body(body)?, write_options(query))
+                .await
                 .map(ok)
         }
-        ("DELETE", true) => api.delete(&path, &delete_options(body, query)?).map(ok),
-        ("DELETE", false) => delete_collection(api, &path, query, body).map(ok),
+        ("DELETE", true) => api
+            .delete(&path, &delete_options(body, query)?)
+            .await
+            .map(ok),
+        ("DELETE", false) => delete_collection(api, &path, query, body).await.map(ok),
         _ => Err(ApiError::method_not_allowed(format!(
             "{method} is not supported on this path"
         ))),
     }
 }
 
-fn delete_collection(
+async fn delete_collection(
     api: &Api,
     path: &ResourcePath,
     query: &HashMap<String, String>,
     body: &Bytes,
 ) -> Result<Value, ApiError> {
     let options = delete_options(body, query)?;
-    let list = api.list(path, &list_options(query))?;
+    let list = api.list(path, &list_options(query)).await?;
     for item in list["items"].as_array().into_iter().flatten() {
         let one = ResourcePath {
             namespace: item["metadata"]["namespace"].as_str().map(str::to_owned),
             name: item["metadata"]["name"].as_str().map(str::to_owned),
             ..path.clone()
         };
-        match api.delete(&one, &options) {
+        match api.delete(&one, &options).await {
             Ok(_) => {}
             Err(e) if e.code == 404 => {} // deleted meanwhile
             Err(e) => return Err(e),
@@ -188,7 +195,7 @@ fn delete_collection(
     Ok(status::success())
 }
 
-fn watch_response(
+async fn watch_response(
     api: &Arc<Api>,
     path: ResourcePath,
     query: &HashMap<String, String>,
@@ -203,7 +210,7 @@ fn watch_response(
             .and_then(|t| t.parse().ok())
             .map(Duration::from_secs),
     };
-    let stream = watch::watch(api.clone(), path, options)?;
+    let stream = watch::watch(api.clone(), path, options).await?;
     Ok(Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/json")

@@ -75,7 +75,7 @@ impl ApiServer {
     }
 
     /// Installs CRDs (as `kubectl apply` of them would), so their kinds are served at once.
-    pub fn install_crds(&self, crds: &[CustomResourceDefinition]) -> Result<(), ApiError> {
+    pub async fn install_crds(&self, crds: &[CustomResourceDefinition]) -> Result<(), ApiError> {
         let path = ResourcePath {
             group: "apiextensions.k8s.io".into(),
             version: "v1".into(),
@@ -87,7 +87,9 @@ impl ApiServer {
         for crd in crds {
             let body =
                 serde_json::to_value(crd).map_err(|e| ApiError::bad_request(e.to_string()))?;
-            self.api.create(&path, body, WriteOptions::default())?;
+            self.api
+                .create(&path, body, WriteOptions::default())
+                .await?;
         }
         Ok(())
     }

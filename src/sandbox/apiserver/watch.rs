@@ -52,7 +52,7 @@ struct State {
 /// Starts a watch. Errors in the request itself are returned; a resourceVersion older
 /// than the kept history becomes an `ERROR` event with a 410 Status, as the API server
 /// does it.
-pub fn watch(
+pub async fn watch(
     api: Arc<Api>,
     path: ResourcePath,
     options: WatchOptions,
@@ -94,7 +94,9 @@ pub fn watch(
                 .list(&resource.storage_key(), path.namespace.as_deref());
             for object in objects {
                 if state.selected(&object) {
-                    let shown = api.present(&resource, (*object).clone(), &path.version)?;
+                    let shown = api
+                        .present(&resource, (*object).clone(), &path.version)
+                        .await?;
                     state
                         .pending
                         .push_back(json!({"type": "ADDED", "object": shown}));
@@ -112,7 +114,7 @@ pub fn watch(
     match api.store.watch(&resource.storage_key(), since) {
         Ok(start) => {
             for event in start.backlog {
-                state.push(&event);
+                state.push(&event).await;
             }
             state.live = Some(start.live);
         }
@@ -143,7 +145,7 @@ async fn next(mut state: State) -> Option<(Result<Bytes, Infallible>, State)> {
         tokio::select! {
             _ = state.dropped.changed() => return None,
             received = live.recv() => match received {
-                Ok(event) => state.push(&event),
+                Ok(event) => state.push(&event).await,
                 // Too slow to keep up: end the watch; the client resumes or relists.
                 Err(RecvError::Lagged(_) | RecvError::Closed) => return None,
             },
@@ -169,7 +171,7 @@ impl State {
         namespace_ok && self.labels.matches(&labels_of(object)) && self.fields.matches(object)
     }
 
-    fn push(&mut self, event: &Event) {
+    async fn push(&mut self, event: &Event) {
         if event.resource != self.resource.storage_key()
             || event.resource_version <= self.last_revision
         {
@@ -179,14 +181,14 @@ impl State {
         if !self.selected(&event.object) {
             return;
         }
-        let line =
-            match self
-                .api
-                .present(&self.resource, (*event.object).clone(), &self.path.version)
-            {
-                Ok(object) => json!({"type": event.event_type.as_str(), "object": object}),
-                Err(error) => json!({"type": "ERROR", "object": error.body}),
-            };
+        let shown = self
+            .api
+            .present(&self.resource, (*event.object).clone(), &self.path.version)
+            .await;
+        let line = match shown {
+            Ok(object) => json!({"type": event.event_type.as_str(), "object": object}),
+            Err(error) => json!({"type": "ERROR", "object": error.body}),
+        };
         self.pending.push_back(line);
     }
 }
