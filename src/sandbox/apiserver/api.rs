@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
-
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::{Value, json};
 
@@ -17,16 +15,7 @@ use super::selectors::{FieldSelector, LabelSelector, labels_of};
 use super::status::ApiError;
 use super::store::{Change, ObjectKey, ResourceKey, Store, StoreError};
 use super::structural::{apply_defaults, prune, validate, validate_cel_compiled};
-
-/// Converts custom resources between served versions for CRDs whose strategy is Webhook.
-pub trait Converter: Send + Sync {
-    fn convert<'a>(
-        &'a self,
-        resource: &'a Resource,
-        object: Value,
-        desired_api_version: &'a str,
-    ) -> BoxFuture<'a, Result<Value, String>>;
-}
+use super::webhooks::WebhookCaller;
 
 /// How a write treats fields its schema does not know (`fieldValidation`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -49,7 +38,7 @@ pub struct ListOptions {
 pub struct Api {
     pub store: Store,
     pub registry: Registry,
-    pub converter: Option<Arc<dyn Converter>>,
+    pub webhooks: WebhookCaller,
     pub hooks: Hooks,
 }
 
@@ -61,7 +50,7 @@ impl Api {
         let api = Api {
             store: Store::new(history_limit),
             registry: Registry::default(),
-            converter: None,
+            webhooks: WebhookCaller::default(),
             hooks: Hooks::default(),
         };
         let namespaces = ResourceKey::new(NAMESPACES.0, NAMESPACES.1);
@@ -486,25 +475,19 @@ impl Api {
         if object["apiVersion"].as_str() == Some(desired.as_str()) {
             return Ok(object);
         }
-        match (&resource.conversion_webhook, &self.converter) {
-            (None, _) => {
-                object["apiVersion"] = json!(desired);
-                Ok(object)
-            }
-            (Some(_), Some(converter)) => converter
-                .convert(resource, object, &desired)
-                .await
-                .map_err(|e| {
-                    ApiError::internal(format!(
-                        "conversion webhook for {}.{} failed: {e}",
-                        resource.plural, resource.group
-                    ))
-                }),
-            (Some(_), None) => Err(ApiError::internal(format!(
-                "conversion webhook for {}.{} failed: no conversion webhook is reachable",
-                resource.plural, resource.group
-            ))),
-        }
+        let Some(webhook) = &resource.conversion_webhook else {
+            object["apiVersion"] = json!(desired);
+            return Ok(object);
+        };
+        self.webhooks
+            .convert(webhook, object, &desired)
+            .await
+            .map_err(|e| {
+                ApiError::internal(format!(
+                    "conversion webhook for {}.{} failed: {e}",
+                    resource.plural, resource.group
+                ))
+            })
     }
 
     /// Keeps the registry in step with CRD writes.

@@ -19,4 +19,5 @@ pub mod store;
 pub mod structural;
 pub mod table;
 pub mod watch;
+pub mod webhooks;
 pub use server::ApiServer;
