@@ -5,6 +5,7 @@ use std::sync::Arc;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::{Value, json};
 
+use super::admission::{Operation, Request};
 use super::events;
 use super::hooks::Hooks;
 use super::objects::{self, Refusal, Target};
@@ -195,7 +196,18 @@ impl Api {
             &now(),
             target,
         );
-        let object = self.admit(&resource, &version, &name, object, None, options)?;
+        let request = Request {
+            resource: &resource,
+            version: &path.version,
+            subresource: None,
+            namespace: path.namespace.as_deref(),
+            name: &name,
+            operation: Operation::Create,
+            dry_run: options.dry_run,
+        };
+        let object = self
+            .admission_chain(&request, &version, object, None, options)
+            .await?;
         let stored = self.to_storage(&resource, object).await?;
         if options.dry_run {
             if self
@@ -241,9 +253,14 @@ impl Api {
                 status_subresource: version.status_subresource,
             },
         };
-        self.write(path, &resource, &version, options, |current| {
-            objects::prepare_update(current, body, target)
-        })
+        self.write(
+            path,
+            &resource,
+            &version,
+            Operation::Update,
+            options,
+            |current| objects::prepare_update(current, body, target),
+        )
         .await
     }
 
@@ -254,6 +271,7 @@ impl Api {
         path: &ResourcePath,
         resource: &Arc<Resource>,
         version: &ServedVersion,
+        operation: Operation,
         options: WriteOptions,
         modify: impl FnOnce(&Value) -> Result<Change, Refusal>,
     ) -> Result<Value, ApiError> {
@@ -266,18 +284,36 @@ impl Api {
         let current_in_version = self
             .present(resource, (*current).clone(), &path.version)
             .await?;
+        let request = Request {
+            resource,
+            version: &path.version,
+            subresource: path.subresource.as_deref(),
+            namespace: path.namespace.as_deref(),
+            name: &name,
+            operation,
+            dry_run: options.dry_run,
+        };
+        if operation == Operation::Delete {
+            self.validate_admission(&request, None, Some(&current_in_version))
+                .await?;
+        }
         let change =
             modify(&current_in_version).map_err(|refusal| refused(resource, &name, refusal))?;
         let change = match change {
+            // A delete that only marks the object is not an update to admit again.
+            Change::Replace(object) if operation == Operation::Delete => {
+                Change::Replace(self.to_storage(resource, object).await?)
+            }
             Change::Replace(object) => {
-                let admitted = self.admit(
-                    resource,
-                    version,
-                    &name,
-                    object,
-                    Some(&current_in_version),
-                    options,
-                )?;
+                let admitted = self
+                    .admission_chain(
+                        &request,
+                        version,
+                        object,
+                        Some(&current_in_version),
+                        options,
+                    )
+                    .await?;
                 Change::Replace(self.to_storage(resource, admitted).await?)
             }
             other => other,
@@ -360,11 +396,18 @@ impl Api {
                 status_subresource: version.status_subresource,
             },
         };
-        self.write(path, &resource, &version, options, |current| {
-            let mut patched = current.clone();
-            patch::apply(&mut patched, patch_type, body).map_err(Refusal::Patch)?;
-            objects::prepare_update(current, patched, target)
-        })
+        self.write(
+            path,
+            &resource,
+            &version,
+            Operation::Update,
+            options,
+            |current| {
+                let mut patched = current.clone();
+                patch::apply(&mut patched, patch_type, body).map_err(Refusal::Patch)?;
+                objects::prepare_update(current, patched, target)
+            },
+        )
         .await
     }
 
@@ -378,10 +421,37 @@ impl Api {
             dry_run,
             ..WriteOptions::default()
         };
-        self.write(path, &resource, &version, write, |current| {
-            objects::prepare_delete(current, options, &stamp)
-        })
+        self.write(
+            path,
+            &resource,
+            &version,
+            Operation::Delete,
+            write,
+            |current| objects::prepare_delete(current, options, &stamp),
+        )
         .await
+    }
+
+    /// Mutating webhooks, then the schema (custom resources), then validating webhooks.
+    async fn admission_chain(
+        &self,
+        request: &Request<'_>,
+        version: &ServedVersion,
+        object: Value,
+        old: Option<&Value>,
+        options: WriteOptions,
+    ) -> Result<Value, ApiError> {
+        let object = self.mutate(request, object, old).await?;
+        let object = self.admit(
+            request.resource,
+            version,
+            request.name,
+            object,
+            old,
+            options,
+        )?;
+        self.validate_admission(request, Some(&object), old).await?;
+        Ok(object)
     }
 
     /// The path of a stored object, in its kind's storage version.

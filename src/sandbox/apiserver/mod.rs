@@ -1,6 +1,7 @@
 //! An in-memory Kubernetes API server, faithful enough that code which works against it
 //! works against a real cluster. Test bed and sandbox only.
 
+pub mod admission;
 pub mod api;
 pub mod discovery;
 pub mod events;

@@ -127,6 +127,11 @@ impl ApiError {
         Self::new(500, "InternalError", message.into(), None)
     }
 
+    /// An admission webhook's denial.
+    pub fn denied(code: u16, reason: &str, message: String) -> Self {
+        Self::new(code, reason, message, None)
+    }
+
     /// An injected fault: the error the real server gives with that code.
     pub fn injected(code: u16) -> Self {
         let (reason, message) = match code {

@@ -58,7 +58,7 @@ impl WebhookCaller {
             .ok_or_else(|| "the webhook returned no converted object".to_owned())
     }
 
-    async fn post(&self, config: &WebhookClientConfig, body: &Value) -> Result<Value, String> {
+    pub async fn post(&self, config: &WebhookClientConfig, body: &Value) -> Result<Value, String> {
         let url = self.url(config)?;
         let client = self.client(config.ca_bundle.as_ref().map(|b| b.0.as_slice()))?;
         let response = client
