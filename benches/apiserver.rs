@@ -14,7 +14,7 @@ use serde_json::json;
 
 const OBJECTS: usize = 10_000;
 const WATCHERS: usize = 100;
-const HTTP_WRITES: usize = 1_000;
+const HTTP_WRITES: usize = 10_000;
 
 fn hosts() -> ResourcePath {
     ResourcePath {
@@ -155,6 +155,25 @@ async fn over_http() {
         seen.load(std::sync::atomic::Ordering::Relaxed),
         delivered.as_secs_f64(),
         seen.load(std::sync::atomic::Ordering::Relaxed) as f64 / delivered.as_secs_f64()
+    );
+    let started = Instant::now();
+    let listed = maps
+        .list(&kube::api::ListParams::default())
+        .await
+        .expect("list");
+    let full_list = started.elapsed();
+    let started = Instant::now();
+    let paged = maps
+        .list(&kube::api::ListParams::default().limit(500))
+        .await
+        .expect("first page");
+    let page = started.elapsed();
+    println!(
+        "  list of {} objects over HTTP: {:.0} ms; a first page of {}: {:.1} ms",
+        listed.items.len(),
+        full_list.as_secs_f64() * 1e3,
+        paged.items.len(),
+        page.as_secs_f64() * 1e3
     );
     for w in watchers {
         w.abort();
