@@ -6,3 +6,4 @@
 pub mod api;
 pub mod crds;
 pub mod sandbox;
+pub mod tls;

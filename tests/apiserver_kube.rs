@@ -429,3 +429,35 @@ async fn recorded_events_are_seen_as_core_events() {
     assert_eq!(seen.message.as_deref(), Some("registered with Ironic"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn tls_with_a_self_signed_ca() {
+    let server = ApiServer::start_tls("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server");
+    assert!(server.url().starts_with("https://127.0.0.1:"));
+    assert!(server.kubeconfig().contains("certificate-authority-data: "));
+    let client = server.client().expect("client trusting the CA");
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client);
+    let names: Vec<String> = namespaces
+        .list(&ListParams::default())
+        .await
+        .expect("list over TLS")
+        .items
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect();
+    assert!(names.contains(&"default".to_owned()));
+
+    // A client that does not trust the CA is refused.
+    let untrusting = kube::Client::try_from(kube::Config::new(server.url().parse().expect("url")))
+        .expect("client");
+    let refused = Api::<k8s_openapi::api::core::v1::Namespace>::all(untrusting)
+        .list(&ListParams::default())
+        .await;
+    assert!(
+        refused.is_err(),
+        "an untrusted certificate must fail the handshake"
+    );
+    server.stop().await;
+}

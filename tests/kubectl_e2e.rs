@@ -28,7 +28,7 @@ fn kubectl_available() -> bool {
     found
 }
 
-fn start_sandbox(dir: &Path) -> Sandbox {
+fn start_sandbox(dir: &Path, extra_args: &[&str]) -> Sandbox {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -43,6 +43,7 @@ fn start_sandbox(dir: &Path) -> Sandbox {
             "--kubeconfig-out",
         ])
         .arg(&kubeconfig)
+        .args(extra_args)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -84,7 +85,7 @@ fn kubectl_drives_the_sandbox_api_server() {
     }
     let dir = std::env::temp_dir().join(format!("capm3-kubectl-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let sandbox = start_sandbox(&dir);
+    let sandbox = start_sandbox(&dir, &[]);
     let fixtures =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests/baremetalhosts.yaml");
     let fixtures = fixtures.to_str().expect("utf-8 path");
@@ -261,5 +262,18 @@ fn kubectl_drives_the_sandbox_api_server() {
         "node-3 is gone"
     );
 
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn kubectl_over_tls_trusts_the_kubeconfigs_ca() {
+    if !kubectl_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("capm3-kubectl-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let sandbox = start_sandbox(&dir, &["--tls"]);
+    let namespaces = ok(&sandbox, &["get", "namespaces", "-o", "name"]);
+    assert!(namespaces.contains("namespace/default"), "{namespaces}");
     let _ = std::fs::remove_dir_all(&dir);
 }

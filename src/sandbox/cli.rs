@@ -16,6 +16,9 @@ pub struct SandboxArgs {
     /// Where the embedded API server listens (loopback only).
     #[arg(long, default_value = "127.0.0.1:6443")]
     pub listen: SocketAddr,
+    /// Serve HTTPS with a certificate from a new self-signed CA (the kubeconfig trusts it).
+    #[arg(long)]
+    pub tls: bool,
     /// Where to write the kubeconfig for kubectl and kube-rs.
     #[arg(long, default_value = "./sandbox.kubeconfig")]
     pub kubeconfig_out: PathBuf,
@@ -62,12 +65,15 @@ pub async fn run(args: SandboxArgs) -> Result<(), SandboxError> {
     } else {
         read_crds(&args.crd_dirs)?
     };
-    let server = ApiServer::start(args.listen)
-        .await
-        .map_err(|source| SandboxError::Listen {
-            addr: args.listen,
-            source,
-        })?;
+    let started = if args.tls {
+        ApiServer::start_tls(args.listen).await
+    } else {
+        ApiServer::start(args.listen).await
+    };
+    let server = started.map_err(|source| SandboxError::Listen {
+        addr: args.listen,
+        source,
+    })?;
     server
         .install_crds(&crds)
         .await
