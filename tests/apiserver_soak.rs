@@ -106,6 +106,9 @@ async fn watches_resume_without_relisting_and_the_controller_sees_everything() {
         .copied()
         .unwrap_or(0);
     let (inits, errors) = *relists.lock().unwrap_or_else(|p| p.into_inner());
+    eprintln!(
+        "soak: {seconds} s, {objects} objects written twice, {watch_requests} watch requests, {inits} initial list(s), {errors} watch errors"
+    );
     assert!(
         watch_requests >= 8,
         "expected many re-watches, saw {watch_requests}"
