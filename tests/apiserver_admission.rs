@@ -1,13 +1,14 @@
 //! The embedded API server calls admission webhooks (AdmissionReview v1) as kube-apiserver
 //! does: mutating ones before schema validation, validating ones after.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::State;
 use base64::Engine;
 use capm3::api::bmo::v1alpha1::BareMetalHost;
-use capm3::sandbox::apiserver::ApiServer;
 use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
 };
@@ -97,13 +98,7 @@ fn host(name: &str, labels: Value) -> BareMetalHost {
 
 #[tokio::test]
 async fn mutating_and_validating_webhooks_are_called() {
-    let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("server");
-    server
-        .install_crds(&capm3::crds::metal3())
-        .await
-        .expect("CRDs");
+    let server = common::server_with_crds().await;
     let client = server.client().expect("client");
     let seen: Seen = Arc::default();
     let url = start_webhook(seen.clone()).await;
@@ -170,19 +165,8 @@ async fn mutating_and_validating_webhooks_are_called() {
 
 #[tokio::test]
 async fn equivalent_match_policy_sends_the_version_the_rule_names() {
-    let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("server");
-    server
-        .install_crds(&capm3::crds::metal3())
-        .await
-        .expect("CRDs");
-    let conversion = start_conversion_webhook().await;
-    server.api.webhooks.route_service(
-        capm3::crds::WEBHOOK_NAMESPACE,
-        capm3::crds::WEBHOOK_SERVICE,
-        &conversion,
-    );
+    let server = common::server_with_crds().await;
+    common::route_conversion_webhook(&server).await;
     let client = server.client().expect("client");
     let seen: Seen = Arc::default();
     let url = start_webhook(seen.clone()).await;
@@ -224,13 +208,7 @@ async fn equivalent_match_policy_sends_the_version_the_rule_names() {
 
 #[tokio::test]
 async fn failure_policy_decides_what_an_unreachable_webhook_means() {
-    let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("server");
-    server
-        .install_crds(&capm3::crds::metal3())
-        .await
-        .expect("CRDs");
+    let server = common::server_with_crds().await;
     let client = server.client().expect("client");
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -276,27 +254,4 @@ async fn failure_policy_decides_what_an_unreachable_webhook_means() {
         other => panic!("expected a 500, got {other:?}"),
     }
     server.stop().await;
-}
-
-async fn start_conversion_webhook() -> String {
-    async fn convert(Json(review): Json<Value>) -> Json<Value> {
-        let request = &review["request"];
-        let desired = request["desiredAPIVersion"].as_str().unwrap_or_default();
-        let objects: Vec<Value> = request["objects"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|o| capm3::api::capm3::conversion::convert(o.clone(), desired).ok())
-            .collect();
-        Json(
-            json!({"response": {"uid": request["uid"], "convertedObjects": objects, "result": {"status": "Success"}}}),
-        )
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = axum::Router::new().route("/convert", axum::routing::post(convert));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}")
 }

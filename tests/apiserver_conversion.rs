@@ -4,46 +4,9 @@
 
 mod common;
 
-use axum::Json;
-use capm3::sandbox::apiserver::ApiServer;
 use capm3::sandbox::apiserver::store::{ObjectKey, ResourceKey};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use serde_json::{Value, json};
-
-/// A conversion webhook backed by capm3's conversion functions.
-async fn convert(Json(review): Json<Value>) -> Json<Value> {
-    let request = &review["request"];
-    let desired = request["desiredAPIVersion"].as_str().unwrap_or_default();
-    let converted: Result<Vec<Value>, String> = request["objects"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|o| {
-            capm3::api::capm3::conversion::convert(o.clone(), desired).map_err(|e| e.to_string())
-        })
-        .collect();
-    let response = match converted {
-        Ok(objects) => {
-            json!({"uid": request["uid"], "convertedObjects": objects, "result": {"status": "Success"}})
-        }
-        Err(message) => {
-            json!({"uid": request["uid"], "result": {"status": "Failure", "message": message}})
-        }
-    };
-    Json(
-        json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview", "response": response}),
-    )
-}
-
-async fn start_webhook() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = axum::Router::new().route("/convert", axum::routing::post(convert));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}")
-}
 
 /// Every field of `given` is in `got` with the same value (the server may add defaults).
 fn contains(got: &Value, given: &Value, path: &str, missing: &mut Vec<String>) {
@@ -68,19 +31,8 @@ fn contains(got: &Value, given: &Value, path: &str, missing: &mut Vec<String>) {
 
 #[tokio::test]
 async fn v1beta1_objects_are_stored_as_v1beta2_and_read_back_unchanged() {
-    let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("server");
-    server
-        .install_crds(&capm3::crds::metal3())
-        .await
-        .expect("CRDs");
-    let webhook = start_webhook().await;
-    server.api.webhooks.route_service(
-        capm3::crds::WEBHOOK_NAMESPACE,
-        capm3::crds::WEBHOOK_SERVICE,
-        &webhook,
-    );
+    let server = common::server_with_crds().await;
+    common::route_conversion_webhook(&server).await;
     let client = server.client().expect("client");
 
     let mut checked = 0;
@@ -142,13 +94,7 @@ async fn v1beta1_objects_are_stored_as_v1beta2_and_read_back_unchanged() {
 
 #[tokio::test]
 async fn an_unreachable_conversion_webhook_is_a_clear_error() {
-    let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("server");
-    server
-        .install_crds(&capm3::crds::metal3())
-        .await
-        .expect("CRDs");
+    let server = common::server_with_crds().await;
     let client = server.client().expect("client");
     let gvk = GroupVersionKind::gvk(
         "infrastructure.cluster.x-k8s.io",

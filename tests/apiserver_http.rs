@@ -1,6 +1,8 @@
 //! The embedded API server over raw HTTP: bodies and status codes as the real server sends
 //! them, without a Kubernetes client in between.
 
+mod common;
+
 use capm3::sandbox::apiserver::ApiServer;
 use serde_json::{Value, json};
 
@@ -37,13 +39,7 @@ impl Http {
 const HOSTS: &str = "/apis/metal3.io/v1alpha1/namespaces/default/baremetalhosts";
 
 async fn setup() -> (ApiServer, Http) {
-    let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("server");
-    server
-        .install_crds(&capm3::crds::metal3())
-        .await
-        .expect("CRDs");
+    let server = common::server_with_crds().await;
     let http = Http {
         base: server.url(),
         client: reqwest::Client::new(),

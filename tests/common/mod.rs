@@ -84,3 +84,56 @@ pub fn api_version_and_kind(doc: &Value) -> (String, String) {
     };
     (field("apiVersion"), field("kind"))
 }
+
+/// An embedded API server on an ephemeral loopback port, serving capm3's CRDs.
+pub async fn server_with_crds() -> capm3::sandbox::apiserver::ApiServer {
+    let server = capm3::sandbox::apiserver::ApiServer::start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    server
+        .install_crds(&capm3::crds::metal3())
+        .await
+        .expect("CRDs installed");
+    server
+}
+
+/// A ConversionReview webhook on loopback backed by capm3's conversion functions (the
+/// manager's own `/convert` stands in for it once the manager serves webhooks); the
+/// server's route for capm3's webhook Service points at it.
+pub async fn route_conversion_webhook(server: &capm3::sandbox::apiserver::ApiServer) {
+    async fn convert(axum::Json(review): axum::Json<Value>) -> axum::Json<Value> {
+        let request = &review["request"];
+        let desired = request["desiredAPIVersion"].as_str().unwrap_or_default();
+        let converted: Result<Vec<Value>, String> = request["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| {
+                capm3::api::capm3::conversion::convert(o.clone(), desired)
+                    .map_err(|e| e.to_string())
+            })
+            .collect();
+        let response = match converted {
+            Ok(objects) => {
+                serde_json::json!({"uid": request["uid"], "convertedObjects": objects, "result": {"status": "Success"}})
+            }
+            Err(message) => {
+                serde_json::json!({"uid": request["uid"], "result": {"status": "Failure", "message": message}})
+            }
+        };
+        axum::Json(
+            serde_json::json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview", "response": response}),
+        )
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = axum::Router::new().route("/convert", axum::routing::post(convert));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    server.api.webhooks.route_service(
+        capm3::crds::WEBHOOK_NAMESPACE,
+        capm3::crds::WEBHOOK_SERVICE,
+        &format!("http://{addr}"),
+    );
+}

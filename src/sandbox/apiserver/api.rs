@@ -247,12 +247,7 @@ impl Api {
                 "the name of the object does not match the name on the URL",
             ));
         }
-        let target = match path.subresource {
-            Some(_) => Target::Status,
-            None => Target::Main {
-                status_subresource: version.status_subresource,
-            },
-        };
+        let target = write_target(path, &version);
         self.write(
             path,
             &resource,
@@ -390,12 +385,7 @@ impl Api {
                 )
                 .await;
         }
-        let target = match path.subresource {
-            Some(_) => Target::Status,
-            None => Target::Main {
-                status_subresource: version.status_subresource,
-            },
-        };
+        let target = write_target(path, &version);
         self.write(
             path,
             &resource,
@@ -578,6 +568,16 @@ impl Api {
             Some(Ok(crd)) => self.registry.remove_crd(&crd),
             _ => {}
         }
+    }
+}
+
+/// What an update or patch of `path` may change: the object, or only its status.
+fn write_target(path: &ResourcePath, version: &ServedVersion) -> Target {
+    match path.subresource {
+        Some(_) => Target::Status,
+        None => Target::Main {
+            status_subresource: version.status_subresource,
+        },
     }
 }
 
