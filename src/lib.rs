@@ -5,5 +5,6 @@
 #[allow(clippy::duplicated_attributes)]
 pub mod api;
 pub mod crds;
+pub mod ironic;
 pub mod sandbox;
 pub mod tls;
