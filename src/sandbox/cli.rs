@@ -7,12 +7,24 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use serde::Deserialize;
 
 use super::apiserver::ApiServer;
+use super::ironic::Simulator;
+use super::ironic::knobs::Knobs;
 
 #[derive(clap::Args, Debug)]
 pub struct SandboxArgs {
     /// Run only the embedded Kubernetes API server, until interrupted.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ironic_only")]
     pub api_only: bool,
+    /// Run only the Ironic simulator, until interrupted.
+    #[arg(long)]
+    pub ironic_only: bool,
+    /// Where the Ironic simulator listens (loopback only).
+    #[arg(long, default_value = "127.0.0.1:6385")]
+    pub ironic_listen: SocketAddr,
+    /// How long each Ironic step (verify, inspect, clean, deploy, …) and power change takes
+    /// in the simulator, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub ironic_latency: u64,
     /// Where the embedded API server listens (loopback only).
     #[arg(long, default_value = "127.0.0.1:6443")]
     pub listen: SocketAddr,
@@ -30,7 +42,9 @@ pub struct SandboxArgs {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    #[error("only --api-only is implemented yet; the full sandbox comes with the controllers")]
+    #[error(
+        "only --api-only and --ironic-only are implemented yet; the full sandbox comes with the controllers"
+    )]
     NotImplemented,
     #[error("--listen must be a loopback address, not {0}")]
     NotLoopback(SocketAddr),
@@ -51,6 +65,9 @@ pub enum SandboxError {
 }
 
 pub async fn run(args: SandboxArgs) -> Result<(), SandboxError> {
+    if args.ironic_only {
+        return run_ironic(&args).await;
+    }
     if !args.api_only {
         return Err(SandboxError::NotImplemented);
     }
@@ -102,6 +119,34 @@ pub async fn run(args: SandboxArgs) -> Result<(), SandboxError> {
     println!("Press Ctrl-C to stop.");
     let _ = tokio::signal::ctrl_c().await;
     server.stop().await;
+    Ok(())
+}
+
+/// `--ironic-only`: the simulator alone, for a manager run as its own process.
+async fn run_ironic(args: &SandboxArgs) -> Result<(), SandboxError> {
+    if !args.ironic_listen.ip().is_loopback() {
+        return Err(SandboxError::NotLoopback(args.ironic_listen));
+    }
+    let latency = std::time::Duration::from_millis(args.ironic_latency);
+    let knobs = Knobs {
+        default_latency: latency,
+        power_latency: latency,
+        ..Knobs::default()
+    };
+    let simulator = Simulator::start(args.ironic_listen, knobs)
+        .await
+        .map_err(|source| SandboxError::Listen {
+            addr: args.ironic_listen,
+            source,
+        })?;
+    println!(
+        "capm3 sandbox: Ironic simulator on {} (IRONIC_ENDPOINT={}/v1)",
+        simulator.url(),
+        simulator.url()
+    );
+    println!("Press Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    simulator.stop().await;
     Ok(())
 }
 
