@@ -23,3 +23,4 @@ crds:
 # Measurements (numbers, not pass/fail): the embedded API server for now.
 bench:
 	$(CARGO) bench --bench apiserver
+	$(CARGO) bench --bench ironic

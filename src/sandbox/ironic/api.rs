@@ -52,6 +52,8 @@ impl Fault {
 #[derive(Default)]
 struct State {
     nodes: BTreeMap<String, Value>,
+    /// Node name → UUID, so lookups by name and the uniqueness check do not scan.
+    names: HashMap<String, String>,
     ports: BTreeMap<String, Value>,
     inventories: HashMap<String, Value>,
 }
@@ -133,6 +135,9 @@ impl Ironic {
             }
         }
         node["driver_info"] = masked(&node["driver_info"]);
+        if let Some(name) = node["name"].as_str() {
+            state.names.insert(name.to_owned(), uuid.clone());
+        }
         state.nodes.insert(uuid, node.clone());
         Ok(node)
     }
@@ -140,10 +145,7 @@ impl Ironic {
     pub fn patch(&self, id: &str, ops: &Value) -> Result<Value, Fault> {
         let mut state = lock(&self.state);
         let uuid = find(&state, id)?;
-        let node = state
-            .nodes
-            .get_mut(&uuid)
-            .ok_or_else(|| Fault::not_found(id))?;
+        let node = state.nodes.get(&uuid).ok_or_else(|| Fault::not_found(id))?;
         if states::busy(node["provision_state"].as_str().unwrap_or_default()) {
             return Err(Fault::locked(&uuid));
         }
@@ -156,7 +158,23 @@ impl Ironic {
         json_patch::patch(&mut updated, &patch.0)
             .map_err(|e| Fault::new(400, format!("Invalid patch: {e}")))?;
         updated["driver_info"] = masked(&updated["driver_info"]);
-        *node = updated.clone();
+        let old_name = node["name"].as_str().map(str::to_owned);
+        let new_name = updated["name"].as_str().map(str::to_owned);
+        if old_name != new_name {
+            if let Some(name) = new_name.as_ref().filter(|n| state.names.contains_key(*n)) {
+                return Err(Fault::new(
+                    409,
+                    format!("A node with name {name} already exists."),
+                ));
+            }
+            if let Some(old) = old_name {
+                state.names.remove(&old);
+            }
+            if let Some(new) = new_name {
+                state.names.insert(new, uuid.clone());
+            }
+        }
+        state.nodes.insert(uuid, updated.clone());
         Ok(updated)
     }
 
@@ -179,7 +197,13 @@ impl Ironic {
                 ),
             ));
         }
-        state.nodes.remove(&uuid);
+        if let Some(name) = state
+            .nodes
+            .remove(&uuid)
+            .and_then(|n| n["name"].as_str().map(str::to_owned))
+        {
+            state.names.remove(&name);
+        }
         state.ports.retain(|_, p| p["node_uuid"] != *uuid);
         state.inventories.remove(&uuid);
         Ok(())
@@ -224,6 +248,7 @@ impl Ironic {
             nodes,
             inventories,
             ports,
+            ..
         } = &mut *state;
         let node = nodes.get_mut(uuid)?;
         let automated_clean = node["automated_clean"] != false;
@@ -436,10 +461,9 @@ fn find(state: &State, id: &str) -> Result<String, Fault> {
         return Ok(id.to_owned());
     }
     state
-        .nodes
-        .iter()
-        .find(|(_, n)| n["name"] == *id)
-        .map(|(uuid, _)| uuid.clone())
+        .names
+        .get(id)
+        .cloned()
         .ok_or_else(|| Fault::not_found(id))
 }
 
