@@ -12,6 +12,8 @@ mod gourl;
 mod netip;
 mod schemes;
 
+#[cfg(test)]
+mod tests;
 
 pub use access::{AccessDetails, Credentials, DeployMethod};
 pub use schemes::Interfaces;
