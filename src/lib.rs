@@ -4,6 +4,7 @@
 // which clippy mistakes for duplicated attributes.
 #[allow(clippy::duplicated_attributes)]
 pub mod api;
+pub mod bmc;
 pub mod crds;
 pub mod ironic;
 pub mod sandbox;
