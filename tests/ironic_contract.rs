@@ -374,3 +374,69 @@ async fn errors_are_of_the_same_kind() {
         }
     }
 }
+
+/// The node body for a BMC address, as the operator builds it from capm3's BMC parsing.
+fn node_for_address(name: &str, address: &str) -> NodeCreate {
+    use capm3::bmc::{Credentials, DeployMethod, ParseOptions, parse};
+    let options = ParseOptions {
+        disable_certificate_verification: true,
+        allow_fake_hardware: true,
+    };
+    let access = parse(address, &options).unwrap_or_else(|e| panic!("{address}: {e}"));
+    let credentials = Credentials {
+        username: "admin".into(),
+        password: "password".into(),
+    };
+    let interfaces = access.interfaces();
+    let mut sent: std::collections::BTreeMap<String, String> = [
+        ("bios", interfaces.bios),
+        ("boot", interfaces.boot),
+        ("console", interfaces.console),
+        ("firmware", interfaces.firmware),
+        ("management", interfaces.management),
+        ("power", interfaces.power),
+        ("raid", interfaces.raid),
+        ("vendor", interfaces.vendor),
+        ("deploy", access.deploy_interface(DeployMethod::Image)),
+        ("inspect", access.inspect_interface(false)),
+    ]
+    .into_iter()
+    .filter_map(|(i, v)| Some((format!("{i}_interface"), v?.to_owned())))
+    .collect();
+    sent.retain(|_, v| !v.is_empty());
+    NodeCreate {
+        name: name.into(),
+        driver: access.driver().into(),
+        driver_info: access.driver_info(&credentials),
+        interfaces: sent,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn nodes_registered_from_bmc_addresses() {
+    for target in targets().await {
+        let client = &target.client;
+        let name = unique("bmc");
+        let node = client
+            .create_node(&node_for_address(&name, "fake-hardware://node-0"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", target.label));
+        assert_eq!(node.driver.as_deref(), Some("fake-hardware"));
+        client
+            .set_provision_state(&node.uuid, &ProvisionRequest::target(targets::MANAGE))
+            .await
+            .expect("manage");
+        wait_for(client, &node.uuid, states::MANAGEABLE).await;
+        // Ironic never returns passwords.
+        let fetched = client.node(&node.uuid).await.expect("node");
+        assert!(
+            !serde_json::to_string(&fetched.driver_info)
+                .unwrap_or_default()
+                .contains("\"password\""),
+            "{}",
+            target.label
+        );
+        client.delete_node(&node.uuid).await.expect("delete");
+    }
+}
