@@ -14,8 +14,10 @@ const MICROVERSION: (u64, u64) = (1, 89);
 const VERSION_HEADER: &str = "X-OpenStack-Ironic-API-Version";
 /// `fake-hardware` needs about 2 s for the whole lifecycle; this is a hang, not slowness.
 const PROVISION_DEADLINE: Duration = Duration::from_secs(60);
+const PROVISION_POLL: Duration = Duration::from_millis(100);
 /// The emulator applies a power change 1–11 s after it is asked.
 const POWER_DEADLINE: Duration = Duration::from_secs(90);
+const POWER_POLL: Duration = Duration::from_millis(500);
 /// Every node this test creates is named with this prefix.
 const PREFIX: &str = "smoke~";
 
@@ -144,17 +146,50 @@ fn fake_node(name: &str) -> Value {
     })
 }
 
-async fn create(ironic: &Http, node: Value) -> String {
+/// A node this test created.
+struct Node {
+    uuid: String,
+    name: String,
+}
+
+async fn create(ironic: &Http, node: Value) -> Node {
     let created = ironic
         .expect(Method::POST, "/v1/nodes", Some(&node), StatusCode::CREATED)
         .await;
     assert_eq!(created["provision_state"], "enroll", "{created}");
-    created["uuid"].as_str().expect("node uuid").to_string()
+    Node {
+        uuid: created["uuid"].as_str().expect("node uuid").to_string(),
+        name: created["name"].as_str().expect("node name").to_string(),
+    }
+}
+
+/// Polls `check` every `every` until it returns `Ok`, giving up after `deadline`. `check`
+/// returns `Err` with what it saw while waiting, and panics itself on failures.
+async fn wait_for<T, F: AsyncFnMut() -> Result<T, String>>(
+    what: &str,
+    deadline: Duration,
+    every: Duration,
+    mut check: F,
+) -> T {
+    let started = Instant::now();
+    loop {
+        match check().await {
+            Ok(done) => {
+                println!("{what} in {:?}", started.elapsed());
+                return done;
+            }
+            Err(seen) => assert!(
+                started.elapsed() < deadline,
+                "{what}: not done after {deadline:?}: {seen}"
+            ),
+        }
+        tokio::time::sleep(every).await;
+    }
 }
 
 /// Asks for a provision state change and waits until the node settles in `target`.
-async fn provision(ironic: &Http, uuid: &str, body: Value, target: &str) -> Value {
-    let started = Instant::now();
+async fn provision(ironic: &Http, node: &Node, body: Value, target: &str) -> Value {
+    let uuid = &node.uuid;
     ironic
         .expect(
             Method::PUT,
@@ -163,32 +198,25 @@ async fn provision(ironic: &Http, uuid: &str, body: Value, target: &str) -> Valu
             StatusCode::ACCEPTED,
         )
         .await;
-    loop {
-        let node = ironic.get(&format!("/v1/nodes/{uuid}")).await;
-        let state = node["provision_state"].as_str().unwrap_or_default();
-        if state == target && node["target_provision_state"].is_null() {
-            println!(
-                "{}: {} -> {target} in {:?}",
-                node["name"],
-                body["target"],
-                started.elapsed()
-            );
-            return node;
-        }
+    let what = format!("{}: {} -> {target}", node.name, body["target"]);
+    wait_for(&what, PROVISION_DEADLINE, PROVISION_POLL, async || {
+        let now = ironic.get(&format!("/v1/nodes/{uuid}")).await;
+        let state = now["provision_state"].as_str().unwrap_or_default();
         assert!(
             !state.ends_with("failed") && state != "error",
-            "{}: {state} on the way to {target}: {}",
-            node["name"],
-            node["last_error"]
+            "{what}: {state}: {}",
+            now["last_error"]
         );
-        assert!(
-            started.elapsed() < PROVISION_DEADLINE,
-            "{}: still {state} (target {}) after {PROVISION_DEADLINE:?} on the way to {target}",
-            node["name"],
-            node["target_provision_state"]
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if state == target && now["target_provision_state"].is_null() {
+            Ok(now)
+        } else {
+            Err(format!(
+                "{state} (target {})",
+                now["target_provision_state"]
+            ))
+        }
+    })
+    .await
 }
 
 async fn delete(ironic: &Http, uuid: &str) {
@@ -204,24 +232,24 @@ async fn delete(ironic: &Http, uuid: &str) {
 /// enroll → manageable → (inspect) → available (cleaning) → active (configdrive) → deleted
 /// → available, then gone.
 async fn fake_lifecycle(ironic: &Http) {
-    let uuid = create(ironic, fake_node(&format!("{PREFIX}node-0"))).await;
+    let node = create(ironic, fake_node(&format!("{PREFIX}node-0"))).await;
 
-    provision(ironic, &uuid, json!({"target": "manage"}), "manageable").await;
-    let inspected = provision(ironic, &uuid, json!({"target": "inspect"}), "manageable").await;
+    provision(ironic, &node, json!({"target": "manage"}), "manageable").await;
+    let inspected = provision(ironic, &node, json!({"target": "inspect"}), "manageable").await;
     assert!(
         !inspected["inspection_finished_at"].is_null(),
         "inspection ran: {inspected}"
     );
-    provision(ironic, &uuid, json!({"target": "provide"}), "available").await;
+    provision(ironic, &node, json!({"target": "provide"}), "available").await;
 
     let configdrive = json!({
-        "meta_data": {"uuid": uuid, "hostname": "smoke-node-0", "name": "smoke-node-0"},
+        "meta_data": {"uuid": node.uuid, "hostname": "smoke-node-0", "name": "smoke-node-0"},
         "user_data": "#cloud-config\nhostname: smoke-node-0\n",
         "network_data": {"links": [], "networks": [], "services": []},
     });
     let active = provision(
         ironic,
-        &uuid,
+        &node,
         json!({"target": "active", "configdrive": configdrive}),
         "active",
     )
@@ -232,8 +260,8 @@ async fn fake_lifecycle(ironic: &Http) {
         active["instance_info"]
     );
 
-    provision(ironic, &uuid, json!({"target": "deleted"}), "available").await;
-    delete(ironic, &uuid).await;
+    provision(ironic, &node, json!({"target": "deleted"}), "available").await;
+    delete(ironic, &node.uuid).await;
 }
 
 /// The Redfish system the test drives: the first of `SUSHY_SYSTEMS`, or the emulator's first.
@@ -254,8 +282,8 @@ async fn sushy_system(sushy: &Http) -> String {
 
 /// Powers the node to `target` through Ironic and waits until both Ironic and the emulator
 /// say it happened.
-async fn power(ironic: &Http, sushy: &Http, uuid: &str, system: &str, target: &str) {
-    let started = Instant::now();
+async fn power(ironic: &Http, sushy: &Http, node: &Node, system: &str, target: &str) {
+    let uuid = &node.uuid;
     ironic
         .expect(
             Method::PUT,
@@ -265,32 +293,24 @@ async fn power(ironic: &Http, sushy: &Http, uuid: &str, system: &str, target: &s
         )
         .await;
     let redfish = if target == "power on" { "On" } else { "Off" };
-    loop {
-        let node = ironic.get(&format!("/v1/nodes/{uuid}")).await;
+    let what = format!("{}: {target}", node.name);
+    wait_for(&what, POWER_DEADLINE, POWER_POLL, async || {
+        let now = ironic.get(&format!("/v1/nodes/{uuid}")).await;
+        assert!(now["last_error"].is_null(), "{what}: {}", now["last_error"]);
         let bmc = sushy.get(system).await;
-        if node["power_state"] == target
-            && node["target_power_state"].is_null()
+        if now["power_state"] == target
+            && now["target_power_state"].is_null()
             && bmc["PowerState"] == redfish
         {
-            println!("{}: {target} in {:?}", node["name"], started.elapsed());
-            return;
+            Ok(())
+        } else {
+            Err(format!(
+                "Ironic says {} (target {}), the BMC says {}",
+                now["power_state"], now["target_power_state"], bmc["PowerState"]
+            ))
         }
-        assert!(
-            node["last_error"].is_null(),
-            "{}: {target}: {}",
-            node["name"],
-            node["last_error"]
-        );
-        assert!(
-            started.elapsed() < POWER_DEADLINE,
-            "{}: {target} not reached after {POWER_DEADLINE:?}: Ironic says {} (target {}), the BMC says {}",
-            node["name"],
-            node["power_state"],
-            node["target_power_state"],
-            bmc["PowerState"]
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    })
+    .await
 }
 
 /// A `fake-hardware` node whose power and management go to an emulated BMC over Redfish.
@@ -302,13 +322,14 @@ async fn redfish_power(ironic: &Http, sushy: &Http) {
     node["driver_info"] = json!({
         "redfish_address": sushy.base,
         "redfish_system_id": system,
-        // Ironic 39.0.0 tries to verify TLS even for http:// addresses without this.
+        // Unset, Ironic 39.0.0 looks its default up in a `[fake-hardware]` config group,
+        // which does not exist, and the node fails validation.
         "redfish_verify_ca": false,
     });
-    let uuid = create(ironic, node).await;
+    let node = create(ironic, node).await;
 
     // Managing reads the power state from the BMC: Redfish works before we change anything.
-    let managed = provision(ironic, &uuid, json!({"target": "manage"}), "manageable").await;
+    let managed = provision(ironic, &node, json!({"target": "manage"}), "manageable").await;
     let bmc = sushy.get(&system).await;
     let expected = match bmc["PowerState"].as_str() {
         Some("On") => "power on",
@@ -317,9 +338,9 @@ async fn redfish_power(ironic: &Http, sushy: &Http) {
     };
     assert_eq!(managed["power_state"], expected, "{managed}");
 
-    power(ironic, sushy, &uuid, &system, "power off").await;
-    power(ironic, sushy, &uuid, &system, "power on").await;
-    delete(ironic, &uuid).await;
+    power(ironic, sushy, &node, &system, "power off").await;
+    power(ironic, sushy, &node, &system, "power on").await;
+    delete(ironic, &node.uuid).await;
 }
 
 /// Removes nodes an earlier, interrupted run of this test left behind (their names would
