@@ -12,10 +12,11 @@ build:
 	$(CARGO) build --release
 
 # The tests run against the real Ironic: install it (once; kept in target/real-ironic),
-# start it, hand its endpoints to the tests, and stop it whatever the tests did. The exit
-# status is the tests' (or start's, when Ironic does not come up).
+# build the tests, start it, hand its endpoints to the tests, and stop it whatever the
+# tests did. The exit status is the tests' (or start's, when Ironic does not come up).
 test:
 	$(REAL_IRONIC) install
+	$(CARGO) test --no-run --lib --bins --tests
 	set -e; trap '$(REAL_IRONIC) stop' EXIT; trap 'exit 130' INT TERM; \
 	$(REAL_IRONIC) start; \
 	endpoints=$$($(REAL_IRONIC) env); export $$endpoints; \
