@@ -3,13 +3,33 @@
 
 CARGO ?= cargo
 
-.PHONY: build test lint crds bench
+.PHONY: build test lint crds bench real-ironic-up real-ironic-down
+
+# The real OpenStack Ironic and a Redfish emulator on loopback (docs/real-ironic.md).
+REAL_IRONIC = scripts/real-ironic.sh
 
 build:
 	$(CARGO) build --release
 
+# The tests run against the real Ironic: install it (once; kept in target/real-ironic),
+# build the tests, start it, hand its endpoints to the tests, and stop it whatever the
+# tests did. The exit status is the tests' (or start's, when Ironic does not come up).
 test:
+	$(REAL_IRONIC) install
+	$(CARGO) test --no-run --lib --bins --tests
+	set -e; trap '$(REAL_IRONIC) stop' EXIT; trap 'exit 130' INT TERM; \
+	$(REAL_IRONIC) start; \
+	endpoints=$$($(REAL_IRONIC) env); export $$endpoints; \
 	$(CARGO) test --lib --bins --tests --no-fail-fast
+
+# The same Ironic left running for working by hand; `make real-ironic-down` stops it.
+real-ironic-up:
+	$(REAL_IRONIC) install
+	$(REAL_IRONIC) start
+	@echo "for the tests: export \$$($(REAL_IRONIC) env)"
+
+real-ironic-down:
+	$(REAL_IRONIC) stop
 
 lint:
 	$(CARGO) fmt --all -- --check
