@@ -440,3 +440,88 @@ async fn nodes_registered_from_bmc_addresses() {
         client.delete_node(&node.uuid).await.expect("delete");
     }
 }
+
+/// The Redfish emulator's system for BMC-side checks (real Ironic runs only).
+fn sushy() -> Option<(String, String)> {
+    let endpoint = std::env::var("SUSHY_ENDPOINT").ok()?;
+    let system = std::env::var("SUSHY_SYSTEMS")
+        .ok()?
+        .split(',')
+        .next()?
+        .to_owned();
+    Some((endpoint, system))
+}
+
+async fn bmc_power_state(sushy: &str, system: &str) -> String {
+    let url = format!("{sushy}/redfish/v1/Systems/{system}");
+    let body: Value = reqwest::get(&url)
+        .await
+        .expect("sushy")
+        .json()
+        .await
+        .expect("json");
+    body["PowerState"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn wait_for_power(client: &IronicClient, id: &str, state: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let node = client.node(id).await.expect("node");
+        if node.power_state.as_deref() == Some(state) && node.target_power_state.is_none() {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "power of {id} never became {state}: {:?}",
+            node.last_error
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `fake-hardware+redfish` (fake boot and deploy, Redfish power) and plain `redfish` nodes
+/// register, verify against the BMC and change its power for real.
+#[tokio::test]
+async fn redfish_power_changes_reach_the_bmc() {
+    let bmc = sushy();
+    let (endpoint, system) = bmc
+        .clone()
+        .unwrap_or(("http://127.0.0.1:8000".into(), "simulated-1".into()));
+    for target in targets().await {
+        let client = &target.client;
+        let real = target.label == "real Ironic";
+        for scheme in ["fake-hardware+redfish+http", "redfish+http"] {
+            let address = format!(
+                "{scheme}://{}/redfish/v1/Systems/{system}",
+                endpoint.trim_start_matches("http://")
+            );
+            let node = client
+                .create_node(&node_for_address(&unique("redfish-power"), &address))
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", target.label));
+            client
+                .set_provision_state(&node.uuid, &ProvisionRequest::target(targets::MANAGE))
+                .await
+                .expect("manage");
+            wait_for(client, &node.uuid, states::MANAGEABLE).await;
+            for (request, state, at_bmc) in [
+                (power::OFF, power::OFF, "Off"),
+                (power::ON, power::ON, "On"),
+            ] {
+                client
+                    .set_power_state(&node.uuid, request, None)
+                    .await
+                    .unwrap_or_else(|e| panic!("{} {scheme}: {request}: {e}", target.label));
+                wait_for_power(client, &node.uuid, state).await;
+                if let (true, Some((sushy, system))) = (real, &bmc) {
+                    assert_eq!(
+                        bmc_power_state(sushy, system).await,
+                        at_bmc,
+                        "{scheme}: the BMC's own power state"
+                    );
+                }
+            }
+            client.delete_node(&node.uuid).await.expect("delete");
+        }
+    }
+}
