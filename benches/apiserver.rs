@@ -189,14 +189,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(in_process());
     runtime.block_on(over_http());
-    if let Some(rss) = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .map(str::to_owned)
-        })
-    {
-        println!("peak RSS: {}", rss.trim_start_matches("VmHWM:").trim());
+    if let Some(rss) = capm3::sandbox::measure::peak_rss() {
+        println!("peak RSS: {rss}");
     }
 }

@@ -111,18 +111,8 @@ async fn run() {
         started.elapsed().as_secs_f64() * 1e3
     );
     println!("  requests served: {}", sim.total_requests());
-    if let Some(rss) = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .map(str::to_owned)
-        })
-    {
-        println!(
-            "  peak RSS (simulator and client in one process): {}",
-            rss.trim_start_matches("VmHWM:").trim()
-        );
+    if let Some(rss) = capm3::sandbox::measure::peak_rss() {
+        println!("  peak RSS (simulator and client in one process): {rss}");
     }
 }
 

@@ -4,3 +4,4 @@
 pub mod apiserver;
 pub mod cli;
 pub mod ironic;
+pub mod measure;

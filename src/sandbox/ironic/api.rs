@@ -146,9 +146,7 @@ impl Ironic {
         let mut state = lock(&self.state);
         let uuid = find(&state, id)?;
         let node = state.nodes.get(&uuid).ok_or_else(|| Fault::not_found(id))?;
-        if states::busy(node["provision_state"].as_str().unwrap_or_default()) {
-            return Err(Fault::locked(&uuid));
-        }
+        unlocked(node, &uuid)?;
         let patch: json_patch::Patch = serde_json::from_value(ops.clone())
             .map_err(|e| Fault::new(400, format!("Invalid patch: {e}")))?;
         let mut updated = node.clone();
@@ -182,13 +180,7 @@ impl Ironic {
         let mut state = lock(&self.state);
         let uuid = find(&state, id)?;
         let node = &state.nodes[&uuid];
-        let provision_state = node["provision_state"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if states::busy(&provision_state) {
-            return Err(Fault::locked(&uuid));
-        }
+        let provision_state = unlocked(node, &uuid)?;
         if !states::deletable(&provision_state) && node["maintenance"] != true {
             return Err(Fault::new(
                 409,
@@ -221,13 +213,7 @@ impl Ironic {
             .nodes
             .get_mut(&uuid)
             .ok_or_else(|| Fault::not_found(id))?;
-        let current = node["provision_state"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if states::busy(&current) {
-            return Err(Fault::locked(&uuid));
-        }
+        let current = unlocked(node, &uuid)?;
         let target = request["target"].as_str().unwrap_or_default();
         let automated_clean = node["automated_clean"] != false;
         let transition = states::transition(&current, target, automated_clean).ok_or_else(|| {
@@ -308,9 +294,7 @@ impl Ironic {
             .nodes
             .get_mut(&uuid)
             .ok_or_else(|| Fault::not_found(id))?;
-        if states::busy(node["provision_state"].as_str().unwrap_or_default())
-            || !node["target_power_state"].is_null()
-        {
+        if unlocked(node, &uuid).is_err() || !node["target_power_state"].is_null() {
             return Err(Fault::locked(&uuid));
         }
         if ![
@@ -465,6 +449,16 @@ fn find(state: &State, id: &str) -> Result<String, Fault> {
         .get(id)
         .cloned()
         .ok_or_else(|| Fault::not_found(id))
+}
+
+/// The node's provision state, or the lock error while a transition runs on it.
+fn unlocked(node: &Value, uuid: &str) -> Result<String, Fault> {
+    let state = node["provision_state"].as_str().unwrap_or_default();
+    if states::busy(state) {
+        Err(Fault::locked(uuid))
+    } else {
+        Ok(state.to_owned())
+    }
 }
 
 fn start(node: &mut Value, transition: &Transition) {
