@@ -7,5 +7,6 @@ pub mod api;
 pub mod bmc;
 pub mod crds;
 pub mod ironic;
+pub mod manager;
 pub mod sandbox;
 pub mod tls;

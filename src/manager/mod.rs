@@ -1,0 +1,4 @@
+//! The controller-manager's runtime: webhooks (conversion and admission) and, as they land,
+//! leader election, health, metrics and the controllers.
+
+pub mod webhooks;

@@ -1,0 +1,3 @@
+//! The webhook server's handlers: `/convert` for the infrastructure kinds' conversion.
+
+pub mod conversion;
