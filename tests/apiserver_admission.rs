@@ -165,8 +165,7 @@ async fn mutating_and_validating_webhooks_are_called() {
 
 #[tokio::test]
 async fn equivalent_match_policy_sends_the_version_the_rule_names() {
-    let server = common::server_with_crds().await;
-    common::route_conversion_webhook(&server).await;
+    let server = common::server_with_conversion_webhook().await;
     let client = server.client().expect("client");
     let seen: Seen = Arc::default();
     let url = start_webhook(seen.clone()).await;

@@ -31,8 +31,7 @@ fn contains(got: &Value, given: &Value, path: &str, missing: &mut Vec<String>) {
 
 #[tokio::test]
 async fn v1beta1_objects_are_stored_as_v1beta2_and_read_back_unchanged() {
-    let server = common::server_with_crds().await;
-    common::route_conversion_webhook(&server).await;
+    let server = common::server_with_conversion_webhook().await;
     let client = server.client().expect("client");
 
     let mut checked = 0;

@@ -97,43 +97,51 @@ pub async fn server_with_crds() -> capm3::sandbox::apiserver::ApiServer {
     server
 }
 
-/// A ConversionReview webhook on loopback backed by capm3's conversion functions (the
-/// manager's own `/convert` stands in for it once the manager serves webhooks); the
-/// server's route for capm3's webhook Service points at it.
-pub async fn route_conversion_webhook(server: &capm3::sandbox::apiserver::ApiServer) {
-    async fn convert(axum::Json(review): axum::Json<Value>) -> axum::Json<Value> {
-        let request = &review["request"];
-        let desired = request["desiredAPIVersion"].as_str().unwrap_or_default();
-        let converted: Result<Vec<Value>, String> = request["objects"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|o| {
-                capm3::api::capm3::conversion::convert(o.clone(), desired)
-                    .map_err(|e| e.to_string())
-            })
-            .collect();
-        let response = match converted {
-            Ok(objects) => {
-                serde_json::json!({"uid": request["uid"], "convertedObjects": objects, "result": {"status": "Success"}})
-            }
-            Err(message) => {
-                serde_json::json!({"uid": request["uid"], "result": {"status": "Failure", "message": message}})
-            }
-        };
-        axum::Json(
-            serde_json::json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview", "response": response}),
+/// An embedded API server with capm3's CRDs whose conversion webhook is capm3's own
+/// webhook server, over HTTPS: a test CA issues its certificate, the CRDs carry the CA as
+/// their `caBundle` (cert-manager's CA injector does that in a cluster), and the server's
+/// route for capm3's webhook Service points at it.
+pub async fn server_with_conversion_webhook() -> capm3::sandbox::apiserver::ApiServer {
+    use k8s_openapi::ByteString;
+    let ca = capm3::tls::Ca::new("capm3-webhook-test").expect("CA");
+    let (cert, key) = ca
+        .issue(
+            "capm3-webhook-service",
+            &["capm3-webhook-service.capm3-system.svc"],
         )
-    }
+        .expect("certificate");
+    let dir = std::env::temp_dir().join(format!("capm3-webhook-certs-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("cert dir");
+    std::fs::write(dir.join("tls.crt"), cert).expect("tls.crt");
+    std::fs::write(dir.join("tls.key"), key).expect("tls.key");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let app = axum::Router::new().route("/convert", axum::routing::post(convert));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        capm3::manager::webhooks::server::serve(listener, &dir, std::future::pending()).await
+    });
+
+    let mut crds = capm3::crds::metal3();
+    for crd in &mut crds {
+        if let Some(config) = crd
+            .spec
+            .conversion
+            .as_mut()
+            .and_then(|c| c.webhook.as_mut())
+            .and_then(|w| w.client_config.as_mut())
+        {
+            config.ca_bundle = Some(ByteString(ca.pem().as_bytes().to_vec()));
+        }
+    }
+    let server = capm3::sandbox::apiserver::ApiServer::start("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    server.install_crds(&crds).await.expect("CRDs installed");
     server.api.webhooks.route_service(
         capm3::crds::WEBHOOK_NAMESPACE,
         capm3::crds::WEBHOOK_SERVICE,
-        &format!("http://{addr}"),
+        &format!("https://{addr}"),
     );
+    server
 }

@@ -1,3 +1,4 @@
 //! The webhook server's handlers: `/convert` for the infrastructure kinds' conversion.
 
 pub mod conversion;
+pub mod server;
