@@ -6,6 +6,7 @@
 pub mod api;
 pub mod bmc;
 pub mod crds;
+pub mod duration;
 pub mod ironic;
 pub mod manager;
 pub mod sandbox;

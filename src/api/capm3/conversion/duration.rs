@@ -4,103 +4,18 @@
 use super::ConversionError;
 use super::common::{Result, narrow};
 
-const NANOS_PER_SECOND: u128 = 1_000_000_000;
-
-/// The largest magnitude Go's `time.Duration` (an `int64` of nanoseconds) can hold.
-const MAX_NANOS: u128 = 1 << 63;
-
-/// Parses a duration the way Go's `time.ParseDuration` does
-/// (`[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, or a bare "0") and returns its whole seconds,
-/// truncated toward zero like Go's `int32(d.Seconds())`.
+/// Parses a Go duration and returns its whole seconds, truncated toward zero like Go's
+/// `int32(d.Seconds())`.
 pub(crate) fn seconds(text: &str, field: &'static str) -> Result<i32> {
-    let invalid = |reason| ConversionError::InvalidDuration {
-        field,
-        value: text.to_owned(),
-        reason,
-    };
-    let (negative, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let nanos = if body == "0" {
-        0
-    } else if body.is_empty() {
-        return Err(invalid("empty"));
-    } else {
-        nanoseconds(body).map_err(invalid)?
-    };
-    if nanos > MAX_NANOS || (!negative && nanos == MAX_NANOS) {
-        return Err(invalid("out of range"));
-    }
-    // Both conversions are lossless: nanos <= 2^63, so seconds < 2^34.
-    let whole = i64::try_from(nanos / NANOS_PER_SECOND).unwrap_or(i64::MAX);
+    let (negative, nanos) =
+        crate::duration::parse_nanos(text).map_err(|reason| ConversionError::InvalidDuration {
+            field,
+            value: text.to_owned(),
+            reason,
+        })?;
+    // Lossless: nanos <= 2^63, so seconds < 2^34.
+    let whole = i64::try_from(nanos / crate::duration::NANOS_PER_SECOND).unwrap_or(i64::MAX);
     narrow(if negative { -whole } else { whole }, field)
-}
-
-/// The total nanoseconds of a sequence of `<number><unit>` terms.
-fn nanoseconds(mut rest: &str) -> std::result::Result<u128, &'static str> {
-    let mut total: u128 = 0;
-    while !rest.is_empty() {
-        let (term, after) = term(rest)?;
-        total = total.saturating_add(term);
-        if total > MAX_NANOS {
-            return Err("out of range");
-        }
-        rest = after;
-    }
-    Ok(total)
-}
-
-/// One `<digits>[.<digits>]<unit>` term: its nanoseconds and what follows it.
-fn term(text: &str) -> std::result::Result<(u128, &str), &'static str> {
-    let (whole, rest) = split_digits(text);
-    let (fraction, rest) = match rest.strip_prefix('.') {
-        Some(after_dot) => split_digits(after_dot),
-        None => ("", rest),
-    };
-    if whole.is_empty() && fraction.is_empty() {
-        return Err("expected a number");
-    }
-    let unit_len = rest
-        .find(|c: char| c == '.' || c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let (unit, rest) = rest.split_at(unit_len);
-    let unit = unit_nanos(unit)?;
-    let whole: u128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| "out of range")?
-    };
-    // Go ignores fraction digits beyond what it can accumulate; 18 is within that.
-    let fraction = &fraction[..fraction.len().min(18)];
-    let scale = 10u128.pow(u32::try_from(fraction.len()).unwrap_or(18));
-    let fraction: u128 = fraction.parse().unwrap_or(0);
-    let nanos = whole
-        .checked_mul(unit)
-        .and_then(|n| n.checked_add(fraction * unit / scale))
-        .ok_or("out of range")?;
-    Ok((nanos, rest))
-}
-
-/// Splits off the leading ASCII digits.
-fn split_digits(text: &str) -> (&str, &str) {
-    let end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    text.split_at(end)
-}
-
-fn unit_nanos(unit: &str) -> std::result::Result<u128, &'static str> {
-    Ok(match unit {
-        "ns" => 1,
-        "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
-        "ms" => 1_000_000,
-        "s" => NANOS_PER_SECOND,
-        "m" => 60 * NANOS_PER_SECOND,
-        "h" => 3_600 * NANOS_PER_SECOND,
-        "" => return Err("missing unit"),
-        _ => return Err("unknown unit"),
-    })
 }
 
 /// Whole seconds as Go's `Duration.String()` writes them: "0s", "45s", "5m0s", "1h0m30s".
