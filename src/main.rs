@@ -14,7 +14,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the controller-manager (CAPM3 controllers, BareMetalHost operator, IPAM).
-    Manager,
+    Manager(capm3::manager::args::ManagerArgs),
     /// Print the CustomResourceDefinitions, or write one file per CRD into a directory.
     Crds {
         /// Directory to write into: the Metal3 CRDs at the top, the Cluster API CRDs
@@ -38,10 +38,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Sandbox(args) => return run_sandbox(args),
-        Command::Manager => {
-            eprintln!("capm3: this subcommand is not implemented yet");
-            return ExitCode::from(2);
-        }
+        Command::Manager(args) => return run_manager(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -52,13 +49,36 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_sandbox(args: capm3::sandbox::cli::SandboxArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new()
+        .map_err(|e| eprintln!("capm3: cannot start the async runtime: {e}"))
+        .ok()
+}
+
+fn run_manager(args: capm3::manager::args::ManagerArgs) -> ExitCode {
+    let format = args.log_format;
+    let subscriber = tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    );
+    match format {
+        capm3::manager::args::LogFormat::Json => subscriber.json().init(),
+        capm3::manager::args::LogFormat::Text => subscriber.init(),
+    }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    match runtime.block_on(capm3::manager::run::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("capm3: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            eprintln!("capm3: {e}");
+            ExitCode::FAILURE
         }
+    }
+}
+
+fn run_sandbox(args: capm3::sandbox::cli::SandboxArgs) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     match runtime.block_on(capm3::sandbox::cli::run(args)) {
         Ok(()) => ExitCode::SUCCESS,

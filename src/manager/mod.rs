@@ -1,4 +1,6 @@
 //! The controller-manager's runtime: webhooks (conversion and admission) and, as they land,
 //! leader election, health, metrics and the controllers.
 
+pub mod args;
+pub mod run;
 pub mod webhooks;

@@ -1,0 +1,113 @@
+//! Running the manager: the servers that exist today (webhooks, health) until SIGTERM.
+//! Leader election, metrics and the controllers join as they land.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::args::ManagerArgs;
+use super::webhooks;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    #[error("cannot listen on {0}: {1}")]
+    Listen(std::net::SocketAddr, std::io::Error),
+    #[error("webhook server: {0}")]
+    Webhooks(#[from] crate::tls::TlsError),
+}
+
+/// What `/readyz` reports.
+#[derive(Default)]
+struct Readiness {
+    webhooks: AtomicBool,
+}
+
+pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
+    let (stop, stopping) = watch::channel(false);
+    let readiness = Arc::new(Readiness::default());
+    let health = TcpListener::bind(args.health_addr)
+        .await
+        .map_err(|e| ManagerError::Listen(args.health_addr, e))?;
+    let health_task = tokio::spawn(serve_health(health, readiness.clone(), stopping.clone()));
+
+    let webhook_task = if args.webhook_port == 0 {
+        readiness.webhooks.store(true, Ordering::Relaxed);
+        None
+    } else {
+        let addr = std::net::SocketAddr::from(([0, 0, 0, 0], args.webhook_port));
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ManagerError::Listen(addr, e))?;
+        // Load the certificate now, so a missing one fails start-up with a clear error.
+        crate::tls::CertDir::load(&args.webhook_cert_dir)?;
+        readiness.webhooks.store(true, Ordering::Relaxed);
+        let dir = args.webhook_cert_dir.clone();
+        let mut stopping = stopping.clone();
+        Some(tokio::spawn(async move {
+            webhooks::server::serve(listener, &dir, async move {
+                let _ = stopping.changed().await;
+            })
+            .await
+        }))
+    };
+    tracing::warn!(
+        "no controllers run yet in this build: the manager serves its webhooks and health endpoints"
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    let _ = stop.send(true);
+    if let Some(task) = webhook_task {
+        let _ = task.await;
+    }
+    let _ = health_task.await;
+    Ok(())
+}
+
+async fn serve_health(
+    listener: TcpListener,
+    readiness: Arc<Readiness>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .with_state(readiness);
+    let _ = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stopping.changed().await;
+        })
+        .await;
+}
+
+async fn ready(State(readiness): State<Arc<Readiness>>) -> (StatusCode, &'static str) {
+    if readiness.webhooks.load(Ordering::Relaxed) {
+        (StatusCode::OK, "ok")
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "webhook server not started",
+        )
+    }
+}
+
+/// SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
