@@ -14,7 +14,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the controller-manager (CAPM3 controllers, BareMetalHost operator, IPAM).
-    Manager(capm3::manager::args::ManagerArgs),
+    Manager(Box<capm3::manager::args::ManagerArgs>),
     /// Print the CustomResourceDefinitions, or write one file per CRD into a directory.
     Crds {
         /// Directory to write into: the Metal3 CRDs at the top, the Cluster API CRDs
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Sandbox(args) => return run_sandbox(args),
-        Command::Manager(args) => return run_manager(args),
+        Command::Manager(args) => return run_manager(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
