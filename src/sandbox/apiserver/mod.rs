@@ -8,6 +8,7 @@ pub mod events;
 pub mod gc;
 pub mod hooks;
 pub mod http;
+pub mod managed_fields;
 pub mod objects;
 pub mod openapi;
 pub mod patch;
