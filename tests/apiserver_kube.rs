@@ -461,3 +461,70 @@ async fn tls_with_a_self_signed_ca() {
     );
     server.stop().await;
 }
+
+/// Server-side apply: a field another manager owns cannot be taken without force; this is
+/// what leader election on a Lease relies on.
+#[tokio::test]
+async fn apply_conflicts_protect_owned_fields() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let (server, client) = server_with_crds().await;
+    let leases: Api<Lease> = Api::namespaced(client, "default");
+    let lease = |holder: &str| {
+        json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "leader"},
+                                      "spec": {"holderIdentity": holder, "leaseDurationSeconds": 15}})
+    };
+    leases
+        .patch(
+            "leader",
+            &PatchParams::apply("candidate-a"),
+            &Patch::Apply(lease("a")),
+        )
+        .await
+        .expect("a takes it");
+    let taken = leases
+        .patch(
+            "leader",
+            &PatchParams::apply("candidate-b"),
+            &Patch::Apply(lease("b")),
+        )
+        .await;
+    match taken {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!((s.code, s.reason.as_str()), (409, "Conflict"));
+            assert_eq!(
+                s.message,
+                "Apply failed with 1 conflict: conflict with \"candidate-a\": .spec.holderIdentity"
+            );
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    leases
+        .patch(
+            "leader",
+            &PatchParams::apply("candidate-a"),
+            &Patch::Apply(lease("a")),
+        )
+        .await
+        .expect("the owner may reapply");
+    let forced = leases
+        .patch(
+            "leader",
+            &PatchParams::apply("candidate-b").force(),
+            &Patch::Apply(lease("b")),
+        )
+        .await
+        .expect("force takes it");
+    assert_eq!(
+        forced.spec.and_then(|s| s.holder_identity).as_deref(),
+        Some("b")
+    );
+    let managers: Vec<String> = forced
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| m.manager)
+        .collect();
+    assert!(managers.contains(&"candidate-b".to_owned()), "{managers:?}");
+    server.stop().await;
+}

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::admission::{Operation, Request};
 use super::events;
 use super::hooks::Hooks;
+use super::managed_fields;
 use super::objects::{self, Refusal, Target};
 use super::patch::{self, PatchType};
 use super::registry::{Registry, Resource, ServedVersion};
@@ -19,12 +20,30 @@ use super::structural::{apply_defaults, prune, validate, validate_cel_compiled};
 use super::webhooks::WebhookCaller;
 
 /// How a write treats fields its schema does not know (`fieldValidation`).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct WriteOptions {
     /// `fieldValidation=Strict`: refuse unknown fields instead of dropping them.
     pub strict_fields: bool,
     /// `dryRun=All`: admit and answer as for a real write, but store nothing.
     pub dry_run: bool,
+    /// `fieldManager`: who owns the fields this write sets (server-side apply).
+    pub field_manager: Option<String>,
+    /// `force`: an apply takes fields other managers own.
+    pub force: bool,
+}
+
+impl WriteOptions {
+    fn manager(&self) -> &str {
+        self.field_manager.as_deref().unwrap_or("unknown")
+    }
+}
+
+/// What [`Api::write`] does to the object.
+pub enum WriteKind<'a> {
+    Update,
+    /// A server-side apply of this body.
+    Apply(&'a Value),
+    Delete,
 }
 
 /// Query parameters of a list.
@@ -160,6 +179,18 @@ impl Api {
         body: Value,
         options: WriteOptions,
     ) -> Result<Value, ApiError> {
+        self.create_as(path, body, options, false).await
+    }
+
+    /// A create; `applied` when server-side apply creates the object (its manager then owns
+    /// the fields as an apply).
+    async fn create_as(
+        &self,
+        path: &ResourcePath,
+        body: Value,
+        options: WriteOptions,
+        applied: bool,
+    ) -> Result<Value, ApiError> {
         let (resource, version) = self.resolve(path)?;
         check_kind(&resource, &path.version, &body)?;
         let name = match (
@@ -206,8 +237,17 @@ impl Api {
             dry_run: options.dry_run,
         };
         let object = self
-            .admission_chain(&request, &version, object, None, options)
+            .admission_chain(&request, &version, object, None, &options)
             .await?;
+        let applied_body = applied.then(|| object.clone());
+        let object = self.owned(
+            &json!({}),
+            object,
+            applied_body.as_ref(),
+            &options,
+            &resource,
+            &path.version,
+        );
         let stored = self.to_storage(&resource, object).await?;
         if options.dry_run {
             if self
@@ -252,7 +292,7 @@ impl Api {
             path,
             &resource,
             &version,
-            Operation::Update,
+            WriteKind::Update,
             options,
             |current| objects::prepare_update(current, body, target),
         )
@@ -266,10 +306,15 @@ impl Api {
         path: &ResourcePath,
         resource: &Arc<Resource>,
         version: &ServedVersion,
-        operation: Operation,
+        kind: WriteKind<'_>,
         options: WriteOptions,
         modify: impl FnOnce(&Value) -> Result<Change, Refusal>,
     ) -> Result<Value, ApiError> {
+        let (operation, applied) = match kind {
+            WriteKind::Update => (Operation::Update, None),
+            WriteKind::Apply(body) => (Operation::Update, Some(body)),
+            WriteKind::Delete => (Operation::Delete, None),
+        };
         let name = path.name.clone().unwrap_or_default();
         let key = object_key(path, &name);
         let current = self
@@ -306,9 +351,17 @@ impl Api {
                         version,
                         object,
                         Some(&current_in_version),
-                        options,
+                        &options,
                     )
                     .await?;
+                let admitted = self.owned(
+                    &current_in_version,
+                    admitted,
+                    applied,
+                    &options,
+                    resource,
+                    &path.version,
+                );
                 Change::Replace(self.to_storage(resource, admitted).await?)
             }
             other => other,
@@ -373,26 +426,40 @@ impl Api {
         {
             let mut object = body.clone();
             object["metadata"]["name"] = json!(name);
-            return self
-                .create(
-                    &ResourcePath {
-                        name: None,
-                        subresource: None,
-                        ..path.clone()
-                    },
-                    object,
-                    options,
-                )
-                .await;
+            let collection = ResourcePath {
+                name: None,
+                subresource: None,
+                ..path.clone()
+            };
+            return self.create_as(&collection, object, options, true).await;
         }
         let target = write_target(path, &version);
+        let (manager, force) = (options.manager().to_owned(), options.force);
+        let applying = patch_type == PatchType::Apply;
         self.write(
             path,
             &resource,
             &version,
-            Operation::Update,
+            if applying {
+                WriteKind::Apply(body)
+            } else {
+                WriteKind::Update
+            },
             options,
             |current| {
+                if applying && !force {
+                    let found = managed_fields::conflicts(
+                        &managed_fields::decode(current),
+                        current,
+                        body,
+                        &manager,
+                    );
+                    if !found.is_empty() {
+                        return Err(Refusal::ApplyConflict(managed_fields::conflict_message(
+                            &found,
+                        )));
+                    }
+                }
                 let mut patched = current.clone();
                 patch::apply(&mut patched, patch_type, body).map_err(Refusal::Patch)?;
                 objects::prepare_update(current, patched, target)
@@ -415,11 +482,34 @@ impl Api {
             path,
             &resource,
             &version,
-            Operation::Delete,
+            WriteKind::Delete,
             write,
             |current| objects::prepare_delete(current, options, &stamp),
         )
         .await
+    }
+
+    /// `new` with its field ownership after this write (`metadata.managedFields`).
+    fn owned(
+        &self,
+        old: &Value,
+        mut new: Value,
+        applied: Option<&Value>,
+        options: &WriteOptions,
+        resource: &Resource,
+        version: &str,
+    ) -> Value {
+        let entries = managed_fields::record(
+            managed_fields::decode(old),
+            old,
+            &new,
+            applied,
+            options.manager(),
+            &resource.api_version(version),
+            &now(),
+        );
+        new["metadata"]["managedFields"] = managed_fields::encode(&entries);
+        new
     }
 
     /// Mutating webhooks, then the schema (custom resources), then validating webhooks.
@@ -429,7 +519,7 @@ impl Api {
         version: &ServedVersion,
         object: Value,
         old: Option<&Value>,
-        options: WriteOptions,
+        options: &WriteOptions,
     ) -> Result<Value, ApiError> {
         let object = self.mutate(request, object, old).await?;
         let object = self.admit(
@@ -465,7 +555,7 @@ impl Api {
         name: &str,
         mut object: Value,
         old: Option<&Value>,
-        options: WriteOptions,
+        options: &WriteOptions,
     ) -> Result<Value, ApiError> {
         let Some(schema) = &version.schema else {
             return Ok(object);
@@ -602,6 +692,7 @@ fn check_kind(resource: &Resource, version: &str, body: &Value) -> Result<(), Ap
 fn refused(resource: &Resource, name: &str, refusal: Refusal) -> ApiError {
     match refusal {
         Refusal::Conflict(why) => ApiError::conflict(&resource.group, &resource.plural, name, &why),
+        Refusal::ApplyConflict(message) => ApiError::apply_conflict(message),
         Refusal::Patch(why) => ApiError::unprocessable(format!(
             "the server rejected our request due to an error in our request: {why}"
         )),

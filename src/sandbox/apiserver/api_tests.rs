@@ -395,7 +395,7 @@ async fn dry_run_admits_but_stores_nothing() {
         ..WriteOptions::default()
     };
     let answer = api
-        .create(&hosts(None), host("node-0", json!({})), dry)
+        .create(&hosts(None), host("node-0", json!({})), dry.clone())
         .await
         .expect("admitted");
     assert_eq!(answer["spec"]["automatedCleaningMode"], "metadata");
@@ -406,7 +406,9 @@ async fn dry_run_admits_but_stores_nothing() {
     let mut bad = host("node-1", json!({}));
     bad["spec"]["bootMode"] = json!("BIOS");
     assert_eq!(
-        api.create(&hosts(None), bad, dry).await.map_err(|e| e.code),
+        api.create(&hosts(None), bad, dry.clone())
+            .await
+            .map_err(|e| e.code),
         Err(422),
         "still validated"
     );

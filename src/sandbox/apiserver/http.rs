@@ -143,11 +143,11 @@ async fn resource(
             .and_then(as_table)
             .map(ok),
         ("POST", false) => api
-            .create(&path, parse_body(body)?, write_options(query))
+            .create(&path, parse_body(body)?, write_options(query, headers))
             .await
             .map(|v| json(StatusCode::CREATED, &v)),
         ("PUT", true) => api
-            .update(&path, parse_body(body)?, write_options(query))
+            .update(&path, parse_body(body)?, write_options(query, headers))
             .await
             .map(ok),
         ("PATCH", true) => {
@@ -157,9 +157,14 @@ async fn resource(
                 .unwrap_or_default();
             let patch_type = PatchType::from_content_type(content_type)
                 .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
-            api.patch(&path, patch_type, &parse_body(body)?, write_options(query))
-                .await
-                .map(ok)
+            api.patch(
+                &path,
+                patch_type,
+                &parse_body(body)?,
+                write_options(query, headers),
+            )
+            .await
+            .map(ok)
         }
         ("DELETE", true) => api
             .delete(&path, &delete_options(body, query)?)
@@ -245,11 +250,21 @@ fn delete_options(body: &Bytes, query: &HashMap<String, String>) -> Result<Value
 }
 
 /// `fieldValidation=Strict` refuses unknown fields; `Warn` and `Ignore` drop them (no
-/// warning headers are sent). `dryRun=All` stores nothing.
-fn write_options(query: &HashMap<String, String>) -> WriteOptions {
+/// warning headers are sent). `dryRun=All` stores nothing. The field manager defaults to the
+/// client's program, from its User-Agent, as the real server does.
+fn write_options(query: &HashMap<String, String>, headers: &HeaderMap) -> WriteOptions {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ua| ua.split('/').next());
     WriteOptions {
         strict_fields: query.get("fieldValidation").is_some_and(|v| v == "Strict"),
         dry_run: query.get("dryRun").is_some_and(|v| v == "All"),
+        field_manager: query
+            .get("fieldManager")
+            .cloned()
+            .or(agent.map(str::to_owned)),
+        force: flag(query, "force"),
     }
 }
 

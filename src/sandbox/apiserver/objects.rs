@@ -22,6 +22,8 @@ pub enum Refusal {
     Invalid(String, String),
     /// The patch itself cannot be applied (a failed JSON-patch `test`, a bad path).
     Patch(String),
+    /// A server-side apply would take fields other managers own.
+    ApplyConflict(String),
 }
 
 /// Server-set metadata of a new object. `name` was resolved from `name`/`generateName`.

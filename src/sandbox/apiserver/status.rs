@@ -127,6 +127,11 @@ impl ApiError {
         Self::new(500, "InternalError", message.into(), None)
     }
 
+    /// A server-side apply that conflicts with other field managers.
+    pub fn apply_conflict(message: String) -> Self {
+        Self::new(409, "Conflict", message, None)
+    }
+
     /// An admission webhook's denial.
     pub fn denied(code: u16, reason: &str, message: String) -> Self {
         Self::new(code, reason, message, None)
