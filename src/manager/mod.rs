@@ -2,5 +2,6 @@
 //! leader election, health, metrics and the controllers.
 
 pub mod args;
+pub mod leader;
 pub mod run;
 pub mod webhooks;
