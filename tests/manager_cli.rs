@@ -75,3 +75,87 @@ fn a_missing_webhook_certificate_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn leader_election_takes_and_releases_the_lease() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let dir = std::env::temp_dir().join(format!("capm3-manager-leader-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let kubeconfig = dir.join("kubeconfig");
+    let api_port = free_port();
+    let _sandbox = Child(
+        Command::new(env!("CARGO_BIN_EXE_capm3"))
+            .args([
+                "sandbox",
+                "--api-only",
+                "--listen",
+                &format!("127.0.0.1:{api_port}"),
+                "--kubeconfig-out",
+            ])
+            .arg(&kubeconfig)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("sandbox"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(kubeconfig.exists() && std::net::TcpStream::connect(("127.0.0.1", api_port)).is_ok()) {
+        assert!(Instant::now() < deadline, "sandbox did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut manager = Child(
+        Command::new(env!("CARGO_BIN_EXE_capm3"))
+            .args([
+                "manager",
+                "--leader-elect",
+                "--webhook-port",
+                "0",
+                "--health-addr",
+                "127.0.0.1:0",
+                "--kubeconfig",
+            ])
+            .arg(&kubeconfig)
+            .env("POD_NAMESPACE", "default")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("manager"),
+    );
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::read_from(&kubeconfig).expect("kubeconfig"),
+        &Default::default(),
+    )
+    .await
+    .expect("config");
+    let leases: kube::Api<Lease> =
+        kube::Api::namespaced(kube::Client::try_from(config).expect("client"), "default");
+    let holder = || async {
+        leases
+            .get_opt("controller-leader-election-capm3")
+            .await
+            .ok()
+            .flatten()
+            .and_then(|l| l.spec?.holder_identity)
+    };
+    while holder().await.is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the manager never took the Lease"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &manager.0.id().to_string()])
+        .status();
+    assert!(manager.0.wait().expect("exits").success());
+    assert_eq!(holder().await, None, "the Lease is released on SIGTERM");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::args::ManagerArgs;
+use super::leader::{self, Election};
 use super::webhooks;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,32 @@ pub enum ManagerError {
     Listen(std::net::SocketAddr, std::io::Error),
     #[error("webhook server: {0}")]
     Webhooks(#[from] crate::tls::TlsError),
+    #[error("cannot reach the management cluster: {0}")]
+    Kube(String),
+    #[error("leader election: {0}")]
+    Election(#[from] kube_lease_manager::LeaseManagerError),
+}
+
+/// The namespace of the leader-election Lease: the manager's own (`POD_NAMESPACE`).
+fn lease_namespace() -> String {
+    std::env::var("POD_NAMESPACE").unwrap_or_else(|_| "capm3-system".into())
+}
+
+/// A client of the management cluster: `--kubeconfig`, else the in-cluster configuration.
+async fn client(args: &ManagerArgs) -> Result<kube::Client, ManagerError> {
+    let config = match &args.kubeconfig {
+        Some(path) => {
+            let kubeconfig = kube::config::Kubeconfig::read_from(path)
+                .map_err(|e| ManagerError::Kube(e.to_string()))?;
+            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+                .await
+                .map_err(|e| ManagerError::Kube(e.to_string()))?
+        }
+        None => kube::Config::infer()
+            .await
+            .map_err(|e| ManagerError::Kube(e.to_string()))?,
+    };
+    kube::Client::try_from(config).map_err(|e| ManagerError::Kube(e.to_string()))
 }
 
 /// What `/readyz` reports.
@@ -56,11 +83,38 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
             .await
         }))
     };
+    let election = if args.leader_elect {
+        let identity = leader::identity();
+        let client = client(&args).await?;
+        let (duration, renew) = (
+            args.leader_elect_lease_duration,
+            args.leader_elect_renew_deadline,
+        );
+        let election =
+            Election::start(client, &lease_namespace(), &identity, duration, renew).await?;
+        tracing::info!(%identity, lease = leader::LEASE_NAME, "standing for leader election");
+        let mut leading = election.leading.clone();
+        let log = tokio::spawn(async move {
+            while leading.changed().await.is_ok() {
+                let now = *leading.borrow_and_update();
+                tracing::info!(leading = now, "leadership changed");
+            }
+        });
+        // The log task holds a receiver; it must end before stepping down can close the channel.
+        Some((election, log))
+    } else {
+        None
+    };
     tracing::warn!(
         "no controllers run yet in this build: the manager serves its webhooks and health endpoints"
     );
     shutdown_signal().await;
     tracing::info!("shutting down");
+    if let Some((election, log)) = election {
+        log.abort();
+        // Release the Lease, so a standby replica takes over at once.
+        election.step_down().await;
+    }
     let _ = stop.send(true);
     if let Some(task) = webhook_task {
         let _ = task.await;
