@@ -9,5 +9,6 @@ pub mod crds;
 pub mod duration;
 pub mod ironic;
 pub mod manager;
+pub mod metrics;
 pub mod sandbox;
 pub mod tls;

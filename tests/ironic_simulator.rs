@@ -182,3 +182,29 @@ async fn thousands_of_nodes_list_in_pages() {
     );
     assert_eq!(sim.total_requests() - before, 3, "1,000 nodes a page");
 }
+
+#[tokio::test]
+async fn requests_are_counted_by_endpoint_and_status() {
+    let sim = Simulator::start("127.0.0.1:0".parse().expect("addr"), Knobs::default())
+        .await
+        .expect("simulator");
+    let metrics = capm3::metrics::Metrics::new();
+    let client = IronicClient::new(&ClientConfig::new(sim.url()))
+        .expect("client")
+        .with_metrics(metrics.ironic.clone());
+    client.create_node(&node("counted")).await.expect("create");
+    client.node("counted").await.expect("get");
+    assert!(matches!(
+        client.node("missing").await,
+        Err(IronicError::NotFound(_))
+    ));
+    let text = metrics.render();
+    for line in [
+        r#"capm3_ironic_requests_total{code="201",endpoint="/v1/nodes",method="POST"} 1"#,
+        r#"capm3_ironic_requests_total{code="200",endpoint="/v1/nodes/{id}",method="GET"} 1"#,
+        r#"capm3_ironic_requests_total{code="404",endpoint="/v1/nodes/{id}",method="GET"} 1"#,
+        r#"capm3_ironic_request_duration_seconds_count{endpoint="/v1/nodes/{id}",method="GET"} 2"#,
+    ] {
+        assert!(text.contains(line), "{line} not in\n{text}");
+    }
+}

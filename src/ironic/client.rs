@@ -1,10 +1,11 @@
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{Auth, ClientConfig, Driver, IronicError};
+use crate::metrics::IronicMetrics;
 
 /// The oldest API version capm3 works with, as upstream (`ironic API 1.89 or newer is required`).
 pub const MIN_MICROVERSION: &str = "1.89";
@@ -23,6 +24,7 @@ pub struct IronicClient {
     base: String,
     auth: Auth,
     microversion: String,
+    metrics: Option<IronicMetrics>,
 }
 
 impl IronicClient {
@@ -79,7 +81,14 @@ impl IronicClient {
             base,
             auth: config.auth.clone(),
             microversion: MIN_MICROVERSION.to_owned(),
+            metrics: None,
         })
+    }
+
+    /// Counts and times every request in `metrics`.
+    pub fn with_metrics(mut self, metrics: IronicMetrics) -> IronicClient {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The microversion requests carry.
@@ -167,7 +176,7 @@ impl IronicClient {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
-            match self.send(method.clone(), &url, body).await {
+            match self.timed_send(method.clone(), path, &url, body).await {
                 Err(e) if e.is_transient() && attempt < ATTEMPTS => {
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
@@ -178,12 +187,40 @@ impl IronicClient {
         }
     }
 
-    async fn send(
+    /// One attempt: the exchange, counted and timed, then its body interpreted.
+    async fn timed_send(
+        &self,
+        method: Method,
+        path: &str,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, IronicError> {
+        let started = Instant::now();
+        let exchanged = self.exchange(method.clone(), url, body).await;
+        if let Some(metrics) = &self.metrics {
+            // 0: no response (connection refused, reset, timed out).
+            let code = exchanged.as_ref().map_or(0, |(status, _)| status.as_u16());
+            metrics.observe(method.as_str(), path, code, started.elapsed());
+        }
+        let (status, bytes) = exchanged?;
+        if !status.is_success() {
+            return Err(IronicError::from_response(status.as_u16(), &bytes));
+        }
+        if bytes.is_empty() || status == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| IronicError::Decode(e.to_string()))
+    }
+
+    /// Sends the request and reads the whole response.
+    async fn exchange(
         &self,
         method: Method,
         url: &str,
         body: Option<&Value>,
-    ) -> Result<Option<Value>, IronicError> {
+    ) -> Result<(StatusCode, bytes::Bytes), IronicError> {
         let mut request = self
             .http
             .request(method, url)
@@ -204,15 +241,7 @@ impl IronicClient {
             .bytes()
             .await
             .map_err(|e| IronicError::Unreachable(without_url(&e)))?;
-        if !status.is_success() {
-            return Err(IronicError::from_response(status.as_u16(), &bytes));
-        }
-        if bytes.is_empty() || status == StatusCode::NO_CONTENT {
-            return Ok(None);
-        }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| IronicError::Decode(e.to_string()))
+        Ok((status, bytes))
     }
 }
 
