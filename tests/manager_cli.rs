@@ -11,6 +11,11 @@ fn free_port() -> u16 {
 }
 
 fn get(port: u16, path: &str) -> Option<u16> {
+    fetch(port, path).map(|(status, _)| status)
+}
+
+/// The status and the whole response (headers and body).
+fn fetch(port: u16, path: &str) -> Option<(u16, String)> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     write!(
@@ -20,12 +25,13 @@ fn get(port: u16, path: &str) -> Option<u16> {
     .ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
-    response.split_whitespace().nth(1)?.parse().ok()
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, response))
 }
 
 #[test]
-fn health_endpoints_and_a_clean_stop_on_sigterm() {
-    let health = free_port();
+fn health_metrics_and_a_clean_stop_on_sigterm() {
+    let (health, diagnostics) = (free_port(), free_port());
     let mut manager = Command::new(env!("CARGO_BIN_EXE_capm3"))
         .args([
             "manager",
@@ -34,7 +40,8 @@ fn health_endpoints_and_a_clean_stop_on_sigterm() {
             "--health-addr",
             &format!("127.0.0.1:{health}"),
             "--diagnostics-address",
-            "127.0.0.1:0",
+            &format!("127.0.0.1:{diagnostics}"),
+            "--insecure-diagnostics",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -46,6 +53,17 @@ fn health_endpoints_and_a_clean_stop_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(get(health, "/healthz"), Some(200));
+    let (status, metrics) = fetch(diagnostics, "/metrics").expect("metrics answer");
+    assert_eq!(status, 200, "{metrics}");
+    assert!(metrics.contains("text/plain; version=0.0.4"), "{metrics}");
+    assert!(
+        metrics.contains("\nmetal3_reconcile_error_total 0\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("# TYPE metal3_host_unmanaged_total counter"),
+        "{metrics}"
+    );
     // SIGTERM, as Kubernetes stops a pod.
     let _ = Command::new("kill")
         .args(["-TERM", &manager.id().to_string()])

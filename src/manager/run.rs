@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use super::args::ManagerArgs;
 use super::leader::{self, Election};
-use super::webhooks;
+use super::{diagnostics, webhooks};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
@@ -63,6 +63,27 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
         .map_err(|e| ManagerError::Listen(args.health_addr, e))?;
     let health_task = tokio::spawn(serve_health(health, readiness.clone(), stopping.clone()));
 
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let diagnostics_task = if args.insecure_diagnostics {
+        let addr = args.diagnostics_address;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ManagerError::Listen(addr, e))?;
+        let mut stopping = stopping.clone();
+        Some(tokio::spawn(diagnostics::serve_insecure(
+            listener,
+            metrics.clone(),
+            async move {
+                let _ = stopping.changed().await;
+            },
+        )))
+    } else {
+        tracing::warn!(
+            "metrics are served only with --insecure-diagnostics in this build \
+             (authenticated HTTPS comes next)"
+        );
+        None
+    };
     let webhook_task = if args.webhook_port == 0 {
         readiness.webhooks.store(true, Ordering::Relaxed);
         None
@@ -117,6 +138,9 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     }
     let _ = stop.send(true);
     if let Some(task) = webhook_task {
+        let _ = task.await;
+    }
+    if let Some(task) = diagnostics_task {
         let _ = task.await;
     }
     let _ = health_task.await;
