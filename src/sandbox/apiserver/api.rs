@@ -13,6 +13,7 @@ use super::objects::{self, Refusal, Target};
 use super::patch::{self, PatchType};
 use super::registry::{Registry, Resource, ServedVersion};
 use super::request::ResourcePath;
+use super::reviews;
 use super::selectors::{FieldSelector, LabelSelector, labels_of};
 use super::status::ApiError;
 use super::store::{Change, ObjectKey, ResourceKey, Store, StoreError};
@@ -179,6 +180,11 @@ impl Api {
         body: Value,
         options: WriteOptions,
     ) -> Result<Value, ApiError> {
+        if reviews::is_review(&path.group, &path.resource) {
+            let (resource, _) = self.resolve(path)?;
+            check_kind(&resource, &path.version, &body)?;
+            return Ok(reviews::answer(&self.store, &path.group, body));
+        }
         self.create_as(path, body, options, false).await
     }
 

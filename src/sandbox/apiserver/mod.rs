@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod patch;
 pub mod registry;
 pub mod request;
+pub mod reviews;
 pub mod selectors;
 pub mod server;
 pub mod status;
