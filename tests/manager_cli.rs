@@ -103,14 +103,14 @@ impl Drop for Child {
     }
 }
 
-#[tokio::test]
-async fn leader_election_takes_and_releases_the_lease() {
-    use k8s_openapi::api::coordination::v1::Lease;
-    let dir = std::env::temp_dir().join(format!("capm3-manager-leader-{}", std::process::id()));
+/// An embedded API server in its own process, its kubeconfig and a client of it.
+async fn sandbox(name: &str) -> (Child, std::path::PathBuf, kube::Client) {
+    let dir = std::env::temp_dir().join(format!("capm3-manager-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let kubeconfig = dir.join("kubeconfig");
+    let _ = std::fs::remove_file(&kubeconfig);
     let api_port = free_port();
-    let _sandbox = Child(
+    let sandbox = Child(
         Command::new(env!("CARGO_BIN_EXE_capm3"))
             .args([
                 "sandbox",
@@ -129,6 +129,20 @@ async fn leader_election_takes_and_releases_the_lease() {
         assert!(Instant::now() < deadline, "sandbox did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::read_from(&kubeconfig).expect("kubeconfig"),
+        &Default::default(),
+    )
+    .await
+    .expect("config");
+    let client = kube::Client::try_from(config).expect("client");
+    (sandbox, kubeconfig, client)
+}
+
+#[tokio::test]
+async fn leader_election_takes_and_releases_the_lease() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let (_sandbox, kubeconfig, client) = sandbox("leader").await;
     let mut manager = Child(
         Command::new(env!("CARGO_BIN_EXE_capm3"))
             .args([
@@ -137,6 +151,8 @@ async fn leader_election_takes_and_releases_the_lease() {
                 "--webhook-port",
                 "0",
                 "--health-addr",
+                "127.0.0.1:0",
+                "--diagnostics-address",
                 "127.0.0.1:0",
                 "--kubeconfig",
             ])
@@ -147,14 +163,7 @@ async fn leader_election_takes_and_releases_the_lease() {
             .spawn()
             .expect("manager"),
     );
-    let config = kube::Config::from_custom_kubeconfig(
-        kube::config::Kubeconfig::read_from(&kubeconfig).expect("kubeconfig"),
-        &Default::default(),
-    )
-    .await
-    .expect("config");
-    let leases: kube::Api<Lease> =
-        kube::Api::namespaced(kube::Client::try_from(config).expect("client"), "default");
+    let leases: kube::Api<Lease> = kube::Api::namespaced(client, "default");
     let holder = || async {
         leases
             .get_opt("controller-leader-election-capm3")
@@ -163,6 +172,7 @@ async fn leader_election_takes_and_releases_the_lease() {
             .flatten()
             .and_then(|l| l.spec?.holder_identity)
     };
+    let deadline = Instant::now() + Duration::from_secs(30);
     while holder().await.is_none() {
         assert!(
             Instant::now() < deadline,
@@ -175,5 +185,122 @@ async fn leader_election_takes_and_releases_the_lease() {
         .status();
     assert!(manager.0.wait().expect("exits").success());
     assert_eq!(holder().await, None, "the Lease is released on SIGTERM");
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn metrics_need_a_token_that_rbac_allows() {
+    use kube::api::{Api, DynamicObject, PostParams};
+    let (_sandbox, kubeconfig, client) = sandbox("metrics").await;
+    let create = |api_version: &str, kind: &str, plural: &str, object: serde_json::Value| {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let resource = kube::discovery::ApiResource {
+            group: group.into(),
+            version: version.into(),
+            api_version: api_version.into(),
+            kind: kind.into(),
+            plural: plural.into(),
+        };
+        let namespaced = kind == "Secret";
+        let api: Api<DynamicObject> = if namespaced {
+            Api::namespaced_with(client.clone(), "default", &resource)
+        } else {
+            Api::all_with(client.clone(), &resource)
+        };
+        let mut object = object;
+        object["apiVersion"] = api_version.into();
+        object["kind"] = kind.into();
+        async move {
+            api.create(
+                &PostParams::default(),
+                &serde_json::from_value(object).expect("object"),
+            )
+            .await
+            .expect("created");
+        }
+    };
+    for (account, token) in [("prometheus", "cHJvbQ=="), ("nobody", "bm9ib2R5")] {
+        create(
+            "v1",
+            "Secret",
+            "secrets",
+            serde_json::json!({
+                "metadata": {"name": format!("{account}-token"),
+                             "annotations": {"kubernetes.io/service-account.name": account}},
+                "type": "kubernetes.io/service-account-token", "data": {"token": token},
+            }),
+        )
+        .await;
+    }
+    create(
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+        "clusterroles",
+        serde_json::json!({
+            "metadata": {"name": "capm3-metrics-reader"},
+            "rules": [{"nonResourceURLs": ["/metrics"], "verbs": ["get"]}],
+        }),
+    )
+    .await;
+    create("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", serde_json::json!({
+        "metadata": {"name": "prometheus-capm3-metrics"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "capm3-metrics-reader"},
+        "subjects": [{"kind": "ServiceAccount", "name": "prometheus", "namespace": "default"}],
+    }))
+    .await;
+
+    let diagnostics = free_port();
+    let _manager = Child(
+        Command::new(env!("CARGO_BIN_EXE_capm3"))
+            .args([
+                "manager",
+                "--webhook-port",
+                "0",
+                "--health-addr",
+                "127.0.0.1:0",
+                "--diagnostics-address",
+                &format!("127.0.0.1:{diagnostics}"),
+                "--kubeconfig",
+            ])
+            .arg(&kubeconfig)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("manager"),
+    );
+    // The certificate is self-signed, as upstream's.
+    let http = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .expect("client");
+    let url = format!("https://127.0.0.1:{diagnostics}/metrics");
+    let scrape = |token: Option<&'static str>| {
+        let mut request = http.get(&url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.ok()?;
+            Some((response.status().as_u16(), response.text().await.ok()?))
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while scrape(None).await.is_none() {
+        assert!(Instant::now() < deadline, "metrics never served");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(scrape(None).await.map(|r| r.0), Some(401), "no token");
+    assert_eq!(
+        scrape(Some("wrong")).await.map(|r| r.0),
+        Some(401),
+        "bad token"
+    );
+    let (status, body) = scrape(Some("nobody")).await.expect("answer");
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("system:serviceaccount:default:nobody"),
+        "{body}"
+    );
+    let (status, body) = scrape(Some("prom")).await.expect("answer");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("metal3_reconcile_error_total 0"), "{body}");
 }

@@ -64,26 +64,6 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     let health_task = tokio::spawn(serve_health(health, readiness.clone(), stopping.clone()));
 
     let metrics = Arc::new(crate::metrics::Metrics::new());
-    let diagnostics_task = if args.insecure_diagnostics {
-        let addr = args.diagnostics_address;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| ManagerError::Listen(addr, e))?;
-        let mut stopping = stopping.clone();
-        Some(tokio::spawn(diagnostics::serve_insecure(
-            listener,
-            metrics.clone(),
-            async move {
-                let _ = stopping.changed().await;
-            },
-        )))
-    } else {
-        tracing::warn!(
-            "metrics are served only with --insecure-diagnostics in this build \
-             (authenticated HTTPS comes next)"
-        );
-        None
-    };
     let webhook_task = if args.webhook_port == 0 {
         readiness.webhooks.store(true, Ordering::Relaxed);
         None
@@ -103,6 +83,31 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
             })
             .await
         }))
+    };
+    let diagnostics_task = {
+        let addr = args.diagnostics_address;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ManagerError::Listen(addr, e))?;
+        let mut stopping = stopping.clone();
+        let shutdown = async move {
+            let _ = stopping.changed().await;
+        };
+        if args.insecure_diagnostics {
+            tokio::spawn(diagnostics::serve_insecure(
+                listener,
+                metrics.clone(),
+                shutdown,
+            ))
+        } else {
+            let (metrics, client) = (metrics.clone(), client(&args).await?);
+            tokio::spawn(async move {
+                if let Err(e) = diagnostics::serve_secure(listener, metrics, client, shutdown).await
+                {
+                    tracing::error!("metrics server: {e}");
+                }
+            })
+        }
     };
     let election = if args.leader_elect {
         let identity = leader::identity();
@@ -140,9 +145,7 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     if let Some(task) = webhook_task {
         let _ = task.await;
     }
-    if let Some(task) = diagnostics_task {
-        let _ = task.await;
-    }
+    let _ = diagnostics_task.await;
     let _ = health_task.await;
     Ok(())
 }
