@@ -1,0 +1,116 @@
+//! Shared watch caches: each kind is watched once per process and every controller that needs
+//! it subscribes to the same store (kube-runtime's shared reflectors), so a host is held in
+//! memory once however many controllers read it. `--namespace` and `--watch-filter` scope every
+//! watch the same way.
+
+use std::fmt::Debug;
+
+use futures::StreamExt;
+use k8s_openapi::NamespaceResourceScope;
+use kube::runtime::reflector::{self, ReflectHandle, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Resource};
+use serde::de::DeserializeOwned;
+
+/// The label CAPI's `--watch-filter` selects on.
+pub const WATCH_FILTER_LABEL: &str = "cluster.x-k8s.io/watch-filter";
+
+/// Events a slow subscriber may lag behind before the watch waits for it.
+const SUBSCRIBER_BUFFER: usize = 1024;
+
+/// Where and what the manager watches.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// One namespace, or all when `None`.
+    pub namespace: Option<String>,
+    /// Only objects labelled `cluster.x-k8s.io/watch-filter=<value>`.
+    pub watch_filter: Option<String>,
+}
+
+impl Scope {
+    /// From `--namespace` and `--watch-filter` (empty means unset, as upstream).
+    pub fn new(namespace: &str, watch_filter: &str) -> Scope {
+        let set = |value: &str| Some(value.to_owned()).filter(|v| !v.is_empty());
+        Scope {
+            namespace: set(namespace),
+            watch_filter: set(watch_filter),
+        }
+    }
+
+    fn api<K>(&self, client: &kube::Client) -> Api<K>
+    where
+        K: Resource<DynamicType = (), Scope = NamespaceResourceScope>,
+    {
+        match &self.namespace {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        }
+    }
+
+    fn watcher_config(&self) -> watcher::Config {
+        let config = watcher::Config::default();
+        match &self.watch_filter {
+            Some(value) => config.labels(&format!("{WATCH_FILTER_LABEL}={value}")),
+            None => config,
+        }
+    }
+}
+
+/// One kind's cache: the store controllers read, and subscriptions to its changes. Controllers
+/// subscribe before [`SharedCache::start`], which hands the cache to its watch.
+pub struct SharedCache<K: Resource<DynamicType = ()> + Clone + 'static> {
+    pub store: Store<K>,
+    writer: reflector::store::Writer<K>,
+}
+
+impl<K> SharedCache<K>
+where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + Clone
+        + Debug
+        + DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
+{
+    pub fn new() -> SharedCache<K> {
+        let (store, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
+        SharedCache { store, writer }
+    }
+
+    /// A stream of changed objects for one controller (`Controller::for_shared_stream`).
+    pub fn subscribe(&self) -> Option<ReflectHandle<K>> {
+        self.writer.subscribe()
+    }
+
+    /// Watches `K` in `scope` into the store; the watch retries with backoff while the task runs.
+    pub fn start(self, client: &kube::Client, scope: &Scope) -> tokio::task::JoinHandle<()> {
+        let stream = watcher(scope.api::<K>(client), scope.watcher_config())
+            .default_backoff()
+            .reflect_shared(self.writer);
+        tokio::spawn(async move {
+            stream
+                .for_each(|event| async move {
+                    if let Err(e) = event {
+                        tracing::warn!(kind = %K::kind(&()), "watch failed, retrying: {e}");
+                    }
+                })
+                .await;
+        })
+    }
+}
+
+impl<K> Default for SharedCache<K>
+where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + Clone
+        + Debug
+        + DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
+{
+    fn default() -> Self {
+        SharedCache::new()
+    }
+}
