@@ -29,8 +29,9 @@ fn fetch(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, response))
 }
 
-#[test]
-fn health_metrics_and_a_clean_stop_on_sigterm() {
+#[tokio::test]
+async fn health_metrics_and_a_clean_stop_on_sigterm() {
+    let (_sandbox, kubeconfig, _) = sandbox("health", None).await;
     let (health, diagnostics) = (free_port(), free_port());
     let mut manager = Command::new(env!("CARGO_BIN_EXE_capm3"))
         .args([
@@ -42,7 +43,9 @@ fn health_metrics_and_a_clean_stop_on_sigterm() {
             "--diagnostics-address",
             &format!("127.0.0.1:{diagnostics}"),
             "--insecure-diagnostics",
+            "--kubeconfig",
         ])
+        .arg(&kubeconfig)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -104,7 +107,11 @@ impl Drop for Child {
 }
 
 /// An embedded API server in its own process, its kubeconfig and a client of it.
-async fn sandbox(name: &str) -> (Child, std::path::PathBuf, kube::Client) {
+/// With `crds`, it serves the CRDs in that folder instead of capm3's and Cluster API's.
+async fn sandbox(
+    name: &str,
+    crds: Option<&std::path::Path>,
+) -> (Child, std::path::PathBuf, kube::Client) {
     let dir = std::env::temp_dir().join(format!("capm3-manager-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let kubeconfig = dir.join("kubeconfig");
@@ -120,6 +127,11 @@ async fn sandbox(name: &str) -> (Child, std::path::PathBuf, kube::Client) {
                 "--kubeconfig-out",
             ])
             .arg(&kubeconfig)
+            .args(
+                crds.map(|dir| [std::ffi::OsStr::new("--crds"), dir.as_os_str()])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdout(Stdio::null())
             .spawn()
             .expect("sandbox"),
@@ -142,7 +154,7 @@ async fn sandbox(name: &str) -> (Child, std::path::PathBuf, kube::Client) {
 #[tokio::test]
 async fn leader_election_takes_and_releases_the_lease() {
     use k8s_openapi::api::coordination::v1::Lease;
-    let (_sandbox, kubeconfig, client) = sandbox("leader").await;
+    let (_sandbox, kubeconfig, client) = sandbox("leader", None).await;
     let mut manager = Child(
         Command::new(env!("CARGO_BIN_EXE_capm3"))
             .args([
@@ -190,7 +202,7 @@ async fn leader_election_takes_and_releases_the_lease() {
 #[tokio::test]
 async fn metrics_need_a_token_that_rbac_allows() {
     use kube::api::{Api, DynamicObject, PostParams};
-    let (_sandbox, kubeconfig, client) = sandbox("metrics").await;
+    let (_sandbox, kubeconfig, client) = sandbox("metrics", None).await;
     let create = |api_version: &str, kind: &str, plural: &str, object: serde_json::Value| {
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         let resource = kube::discovery::ApiResource {
@@ -303,4 +315,42 @@ async fn metrics_need_a_token_that_rbac_allows() {
     let (status, body) = scrape(Some("prom")).await.expect("answer");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("metal3_reconcile_error_total 0"), "{body}");
+}
+
+#[tokio::test]
+async fn not_ready_until_the_watch_caches_sync() {
+    // A cluster without capm3's CRDs: hosts cannot be listed, so the caches never sync.
+    let empty = std::env::temp_dir().join(format!("capm3-no-crds-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("dir");
+    let (_sandbox, kubeconfig, _) = sandbox("unready", Some(&empty)).await;
+    let health = free_port();
+    let _manager = Child(
+        Command::new(env!("CARGO_BIN_EXE_capm3"))
+            .args([
+                "manager",
+                "--webhook-port",
+                "0",
+                "--health-addr",
+                &format!("127.0.0.1:{health}"),
+                "--diagnostics-address",
+                "127.0.0.1:0",
+                "--kubeconfig",
+            ])
+            .arg(&kubeconfig)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("manager"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(health, "/healthz") != Some(200) {
+        assert!(Instant::now() < deadline, "never healthy");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give the watches time to fail a few times.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (status, body) = fetch(health, "/readyz").expect("answer");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("watch caches not synced"), "{body}");
+    let _ = std::fs::remove_dir_all(&empty);
 }

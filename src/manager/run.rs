@@ -11,9 +11,12 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::args::ManagerArgs;
+use super::args::{ControllerGroup, ManagerArgs};
+use super::caches::{Scope, SharedCache};
 use super::leader::{self, Election};
 use super::{diagnostics, webhooks};
+use crate::api::bmo::v1alpha1::BareMetalHost;
+use crate::api::capm3::v1beta2::Metal3Machine;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
@@ -53,6 +56,46 @@ async fn client(args: &ManagerArgs) -> Result<kube::Client, ManagerError> {
 #[derive(Default)]
 struct Readiness {
     webhooks: AtomicBool,
+    caches_synced: AtomicBool,
+}
+
+/// Starts the watch caches the enabled controller groups read (hosts for both the
+/// baremetalhost and capm3 groups, Metal3Machines for capm3), and marks them synced in
+/// `readiness` once every one has listed its kind.
+fn start_caches(
+    args: &ManagerArgs,
+    client: &kube::Client,
+    readiness: Arc<Readiness>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let scope = Scope::new(&args.namespace, &args.watch_filter);
+    let mut tasks = Vec::new();
+    let mut synced = Vec::new();
+    if args.runs(ControllerGroup::Baremetalhost) || args.runs(ControllerGroup::Capm3) {
+        let hosts = SharedCache::<BareMetalHost>::new();
+        let store = hosts.store.clone();
+        synced.push(tokio::spawn(async move {
+            store.wait_until_ready().await.is_ok()
+        }));
+        tasks.push(hosts.start(client, &scope));
+    }
+    if args.runs(ControllerGroup::Capm3) {
+        let machines = SharedCache::<Metal3Machine>::new();
+        let store = machines.store.clone();
+        synced.push(tokio::spawn(async move {
+            store.wait_until_ready().await.is_ok()
+        }));
+        tasks.push(machines.start(client, &scope));
+    }
+    tasks.push(tokio::spawn(async move {
+        for waiting in synced {
+            if !matches!(waiting.await, Ok(true)) {
+                return;
+            }
+        }
+        tracing::info!("watch caches synced");
+        readiness.caches_synced.store(true, Ordering::Relaxed);
+    }));
+    tasks
 }
 
 pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
@@ -84,6 +127,9 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
             .await
         }))
     };
+    // Every part below needs the management cluster; without it the manager does not start.
+    let client = client(&args).await?;
+    let cache_tasks = start_caches(&args, &client, readiness.clone());
     let diagnostics_task = {
         let addr = args.diagnostics_address;
         let listener = TcpListener::bind(addr)
@@ -100,7 +146,7 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
                 shutdown,
             ))
         } else {
-            let (metrics, client) = (metrics.clone(), client(&args).await?);
+            let (metrics, client) = (metrics.clone(), client.clone());
             tokio::spawn(async move {
                 if let Err(e) = diagnostics::serve_secure(listener, metrics, client, shutdown).await
                 {
@@ -111,13 +157,18 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     };
     let election = if args.leader_elect {
         let identity = leader::identity();
-        let client = client(&args).await?;
         let (duration, renew) = (
             args.leader_elect_lease_duration,
             args.leader_elect_renew_deadline,
         );
-        let election =
-            Election::start(client, &lease_namespace(), &identity, duration, renew).await?;
+        let election = Election::start(
+            client.clone(),
+            &lease_namespace(),
+            &identity,
+            duration,
+            renew,
+        )
+        .await?;
         tracing::info!(%identity, lease = leader::LEASE_NAME, "standing for leader election");
         let mut leading = election.leading.clone();
         let log = tokio::spawn(async move {
@@ -140,6 +191,9 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
         log.abort();
         // Release the Lease, so a standby replica takes over at once.
         election.step_down().await;
+    }
+    for task in cache_tasks {
+        task.abort();
     }
     let _ = stop.send(true);
     if let Some(task) = webhook_task {
@@ -167,13 +221,15 @@ async fn serve_health(
 }
 
 async fn ready(State(readiness): State<Arc<Readiness>>) -> (StatusCode, &'static str) {
-    if readiness.webhooks.load(Ordering::Relaxed) {
-        (StatusCode::OK, "ok")
-    } else {
+    if !readiness.webhooks.load(Ordering::Relaxed) {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "webhook server not started",
         )
+    } else if !readiness.caches_synced.load(Ordering::Relaxed) {
+        (StatusCode::SERVICE_UNAVAILABLE, "watch caches not synced")
+    } else {
+        (StatusCode::OK, "ok")
     }
 }
 
