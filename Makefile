@@ -44,3 +44,4 @@ crds:
 bench:
 	$(CARGO) bench --bench apiserver
 	$(CARGO) bench --bench ironic
+	$(CARGO) bench --bench manager

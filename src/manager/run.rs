@@ -183,7 +183,7 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
         None
     };
     tracing::warn!(
-        "no controllers run yet in this build: the manager serves its webhooks and health endpoints"
+        "no controllers run yet in this build: the manager serves webhooks, metrics and health and keeps its caches warm"
     );
     shutdown_signal().await;
     tracing::info!("shutting down");
