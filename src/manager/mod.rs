@@ -6,4 +6,5 @@ pub mod caches;
 pub mod diagnostics;
 pub mod leader;
 pub mod run;
+pub mod throttle;
 pub mod webhooks;

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use super::args::{ControllerGroup, ManagerArgs};
 use super::caches::{Scope, SharedCache};
 use super::leader::{self, Election};
+use super::throttle::Throttle;
 use super::{diagnostics, webhooks};
 use crate::api::bmo::v1alpha1::BareMetalHost;
 use crate::api::capm3::v1beta2::Metal3Machine;
@@ -35,7 +36,8 @@ fn lease_namespace() -> String {
     std::env::var("POD_NAMESPACE").unwrap_or_else(|_| "capm3-system".into())
 }
 
-/// A client of the management cluster: `--kubeconfig`, else the in-cluster configuration.
+/// A client of the management cluster: `--kubeconfig`, else the in-cluster configuration,
+/// held to `--kube-api-qps` and `--kube-api-burst`.
 async fn client(args: &ManagerArgs) -> Result<kube::Client, ManagerError> {
     let config = match &args.kubeconfig {
         Some(path) => {
@@ -49,7 +51,11 @@ async fn client(args: &ManagerArgs) -> Result<kube::Client, ManagerError> {
             .await
             .map_err(|e| ManagerError::Kube(e.to_string()))?,
     };
-    kube::Client::try_from(config).map_err(|e| ManagerError::Kube(e.to_string()))
+    let builder = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| ManagerError::Kube(e.to_string()))?;
+    Ok(builder
+        .with_layer(&Throttle::new(args.kube_api_qps, args.kube_api_burst))
+        .build())
 }
 
 /// What `/readyz` reports.
