@@ -7,5 +7,6 @@ pub mod bmo;
 pub mod capi;
 pub mod capm3;
 pub mod common;
+pub mod field;
 pub mod ipam;
 pub mod schema;

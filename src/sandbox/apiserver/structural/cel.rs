@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use super::FieldPath;
-use super::validate::{ErrorKind, FieldError};
+use crate::api::field::{ErrorKind, FieldError};
 
 /// Evaluates the schema's `x-kubernetes-validations` CEL rules; `old` is the stored object
 /// on an update, which enables transition rules (`oldSelf`).

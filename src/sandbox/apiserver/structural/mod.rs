@@ -8,15 +8,14 @@
 
 mod cel;
 mod defaults;
-mod path;
 mod prune;
 mod validate;
 
+pub use crate::api::field::{ErrorKind, FieldError, FieldPath};
 pub use cel::{compile_cel, validate_cel, validate_cel_compiled};
 pub use defaults::apply_defaults;
-pub use path::FieldPath;
 pub use prune::prune;
-pub use validate::{ErrorKind, FieldError, validate};
+pub use validate::validate;
 
 #[cfg(test)]
 mod tests;

@@ -1,73 +1,10 @@
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Mutex, OnceLock};
 
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::FieldPath;
-
-/// One validation failure, printed the way the API server prints `field.Error`s.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FieldError {
-    pub path: FieldPath,
-    pub kind: ErrorKind,
-    /// The offending value as the message shows it, if the message shows one.
-    pub value: Option<String>,
-    pub detail: String,
-}
-
-/// The `field.ErrorType`s the structural schema can produce.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    Required,
-    Invalid,
-    NotSupported,
-    Duplicate,
-    TooLong,
-    TooMany,
-    Forbidden,
-}
-
-impl ErrorKind {
-    /// The reason the API server puts in `status.details.causes[].reason`.
-    pub fn cause(self) -> &'static str {
-        match self {
-            ErrorKind::Required => "FieldValueRequired",
-            ErrorKind::Invalid => "FieldValueInvalid",
-            ErrorKind::NotSupported => "FieldValueNotSupported",
-            ErrorKind::Duplicate => "FieldValueDuplicate",
-            ErrorKind::TooLong => "FieldValueTooLong",
-            ErrorKind::TooMany => "FieldValueTooMany",
-            ErrorKind::Forbidden => "FieldValueForbidden",
-        }
-    }
-
-    fn text(self) -> &'static str {
-        match self {
-            ErrorKind::Required => "Required value",
-            ErrorKind::Invalid => "Invalid value",
-            ErrorKind::NotSupported => "Unsupported value",
-            ErrorKind::Duplicate => "Duplicate value",
-            ErrorKind::TooLong => "Too long",
-            ErrorKind::TooMany => "Too many",
-            ErrorKind::Forbidden => "Forbidden",
-        }
-    }
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.kind.text())?;
-        if let Some(value) = &self.value {
-            write!(f, ": {value}")?;
-        }
-        if !self.detail.is_empty() {
-            write!(f, ": {}", self.detail)?;
-        }
-        Ok(())
-    }
-}
+use crate::api::field::{ErrorKind, FieldError, FieldPath};
 
 /// Validates `object` against a structural schema. Returns every error, in document order.
 pub fn validate(object: &Value, schema: &Value) -> Vec<FieldError> {
