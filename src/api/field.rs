@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use serde_json::{Value, json};
+
 /// A field path as the API server prints it: `spec.hosts[0].name`, `metadata.labels[app]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldPath(String);
@@ -103,5 +105,40 @@ impl fmt::Display for FieldError {
             write!(f, ": {}", self.detail)?;
         }
         Ok(())
+    }
+}
+
+/// The message and details of the API server's 422 `Invalid` status for an object.
+pub struct Invalid {
+    pub message: String,
+    pub details: Value,
+}
+
+impl Invalid {
+    /// `Kind.group "name" is invalid: <error>` (or `[<error>, <error>]`), one cause per error.
+    pub fn new(group: &str, kind: &str, name: &str, errors: &[FieldError]) -> Invalid {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let summary = if list.len() == 1 {
+            list[0].clone()
+        } else {
+            format!("[{}]", list.join(", "))
+        };
+        let causes: Vec<Value> = errors
+            .iter()
+            .map(|e| json!({"reason": e.kind.cause(), "message": e.to_string(), "field": e.path.as_str()}))
+            .collect();
+        let mut details = json!({"name": name, "group": group, "kind": kind, "causes": causes});
+        if group.is_empty() {
+            details.as_object_mut().map(|d| d.remove("group"));
+        }
+        let qualified_kind = if group.is_empty() {
+            kind.to_owned()
+        } else {
+            format!("{kind}.{group}")
+        };
+        Invalid {
+            message: format!("{qualified_kind} \"{name}\" is invalid: {summary}"),
+            details,
+        }
     }
 }

@@ -102,6 +102,76 @@ pub async fn server_with_crds() -> capm3::sandbox::apiserver::ApiServer {
 /// their `caBundle` (cert-manager's CA injector does that in a cluster), and the server's
 /// route for capm3's webhook Service points at it.
 pub async fn server_with_conversion_webhook() -> capm3::sandbox::apiserver::ApiServer {
+    server_with_webhook_server().await.0
+}
+
+/// The embedded API server with capm3's CRDs, calling the production webhook server for
+/// conversion and for every admission webhook, registered as upstream's manifests register
+/// them (v1beta2, CREATE and UPDATE, matchPolicy Equivalent, failurePolicy Fail).
+pub async fn server_with_admission_webhooks() -> capm3::sandbox::apiserver::ApiServer {
+    use base64::Engine;
+    let (server, ca) = server_with_webhook_server().await;
+    let client = server.client().expect("client");
+    let ca_bundle = base64::engine::general_purpose::STANDARD.encode(ca);
+    let webhook = |verb: &str, kind: &capm3::manager::webhooks::admission::KindWebhooks| {
+        let name = if verb == "mutate" {
+            "default"
+        } else {
+            "validation"
+        };
+        serde_json::json!({
+            "name": format!("{name}.{}.{}", kind.kind.to_lowercase(), kind.group),
+            "clientConfig": {"caBundle": ca_bundle, "service": {
+                "namespace": capm3::crds::WEBHOOK_NAMESPACE, "name": capm3::crds::WEBHOOK_SERVICE,
+                "path": kind.path(verb)}},
+            "rules": [{"operations": ["CREATE", "UPDATE"], "apiGroups": [kind.group],
+                       "apiVersions": [kind.version], "resources": [format!("{}s", kind.kind.to_lowercase())]}],
+            "matchPolicy": "Equivalent", "failurePolicy": "Fail", "sideEffects": "None",
+            "admissionReviewVersions": ["v1"],
+        })
+    };
+    let kinds = capm3::manager::webhooks::admission::kinds();
+    let validating: Vec<Value> = kinds.iter().map(|k| webhook("validate", k)).collect();
+    let mutating: Vec<Value> = kinds
+        .iter()
+        .filter(|k| k.default.is_some())
+        .map(|k| webhook("mutate", k))
+        .collect();
+    for (kind, plural, webhooks) in [
+        (
+            "ValidatingWebhookConfiguration",
+            "validatingwebhookconfigurations",
+            validating,
+        ),
+        (
+            "MutatingWebhookConfiguration",
+            "mutatingwebhookconfigurations",
+            mutating,
+        ),
+    ] {
+        let resource = kube::discovery::ApiResource {
+            group: "admissionregistration.k8s.io".into(),
+            version: "v1".into(),
+            api_version: "admissionregistration.k8s.io/v1".into(),
+            kind: kind.into(),
+            plural: plural.into(),
+        };
+        let object = serde_json::json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": kind,
+            "metadata": {"name": "capm3-webhook-configuration"}, "webhooks": webhooks});
+        kube::Api::<kube::api::DynamicObject>::all_with(client.clone(), &resource)
+            .create(
+                &Default::default(),
+                &serde_json::from_value(object).expect("configuration"),
+            )
+            .await
+            .expect("webhook configuration created");
+    }
+    server
+}
+
+/// The embedded API server with capm3's CRDs, their conversion routed to the production
+/// webhook server over HTTPS; the CA that signed its certificate.
+async fn server_with_webhook_server() -> (capm3::sandbox::apiserver::ApiServer, String) {
     use k8s_openapi::ByteString;
     let ca = capm3::tls::Ca::new("capm3-webhook-test").expect("CA");
     let (cert, key) = ca
@@ -143,5 +213,5 @@ pub async fn server_with_conversion_webhook() -> capm3::sandbox::apiserver::ApiS
         capm3::crds::WEBHOOK_SERVICE,
         &format!("https://{addr}"),
     );
-    server
+    (server, ca.pem().to_owned())
 }

@@ -1,7 +1,8 @@
 //! The webhook server: HTTPS with the certificate from `--webhook-cert-dir` (reloaded when
-//! cert-manager rotates it), serving `/convert`.
+//! cert-manager rotates it), serving `/convert` and the admission webhooks.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::post;
@@ -9,7 +10,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use super::conversion;
+use super::{admission, conversion};
 use crate::tls::{self, CertDir, TlsError};
 
 /// The path the CRDs' conversion webhooks name.
@@ -17,8 +18,28 @@ pub const CONVERT_PATH: &str = crate::crds::CONVERSION_PATH;
 /// How often the certificate directory is checked for a rotated certificate.
 const CERT_CHECK_INTERVAL: Duration = Duration::from_secs(10);
 
+/// `/convert`, and a validating (and, where upstream defaults, a mutating) endpoint per kind.
 pub fn router() -> Router {
-    Router::new().route(CONVERT_PATH, post(convert))
+    let mut router = Router::new().route(CONVERT_PATH, post(convert));
+    for kind in admission::kinds() {
+        let kind = Arc::new(kind);
+        let validating = kind.clone();
+        router = router.route(
+            &kind.path("validate"),
+            post(move |Json(review): Json<Value>| async move {
+                Json(admission::validate_review(&review, &validating))
+            }),
+        );
+        if let Some(default) = kind.default {
+            router = router.route(
+                &kind.path("mutate"),
+                post(move |Json(review): Json<Value>| async move {
+                    Json(admission::default_review(&review, default))
+                }),
+            );
+        }
+    }
+    router
 }
 
 async fn convert(Json(review): Json<Value>) -> Json<Value> {

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::structural::FieldError;
+use crate::api::field::{self, FieldError};
 
 /// A failed request: the HTTP status code and the `Status` body.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,31 +67,8 @@ impl ApiError {
 
     /// 422 with one cause per field error, worded as the API server words them.
     pub fn invalid(group: &str, kind: &str, name: &str, errors: &[FieldError]) -> Self {
-        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        let summary = if list.len() == 1 {
-            list[0].clone()
-        } else {
-            format!("[{}]", list.join(", "))
-        };
-        let causes: Vec<Value> = errors
-            .iter()
-            .map(|e| json!({"reason": e.kind.cause(), "message": e.to_string(), "field": e.path.as_str()}))
-            .collect();
-        let mut details = json!({"name": name, "group": group, "kind": kind, "causes": causes});
-        if group.is_empty() {
-            details.as_object_mut().map(|d| d.remove("group"));
-        }
-        let qualified_kind = if group.is_empty() {
-            kind.to_owned()
-        } else {
-            format!("{kind}.{group}")
-        };
-        Self::new(
-            422,
-            "Invalid",
-            format!("{qualified_kind} \"{name}\" is invalid: {summary}"),
-            Some(details),
-        )
+        let invalid = field::Invalid::new(group, kind, name, errors);
+        Self::new(422, "Invalid", invalid.message, Some(invalid.details))
     }
 
     /// 422 for a request that cannot be applied, such as a failing JSON patch.

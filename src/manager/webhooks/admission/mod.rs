@@ -1,0 +1,124 @@
+//! Admission webhooks (AdmissionReview v1) at the paths upstream's webhook manifests use, so
+//! existing ValidatingWebhookConfigurations and MutatingWebhookConfigurations work unchanged.
+//! The rules a schema can state are CEL rules in the CRDs (docs/api-compatibility.md); the
+//! handlers here hold the rest: defaults upstream sets in code, cross-namespace references and
+//! warnings. Each rule is a pure function of the request.
+
+mod capm3;
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::api::field::{FieldError, Invalid};
+
+/// What a handler sees of an AdmissionReview request (upstream registers its webhooks for
+/// CREATE and UPDATE, so there is always an object).
+pub struct Request<'a> {
+    pub namespace: &'a str,
+    pub object: &'a Value,
+}
+
+/// A validating handler's answer: errors deny the request, warnings reach the user either way.
+#[derive(Default)]
+pub struct Verdict {
+    pub errors: Vec<FieldError>,
+    pub warnings: Vec<String>,
+}
+
+type Validator = fn(&Request) -> Verdict;
+type Defaulter = fn(&mut Value);
+
+/// One kind's webhooks: where they are served and what they do.
+pub struct KindWebhooks {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub kind: &'static str,
+    pub validate: Validator,
+    /// Only kinds upstream defaults in code have a mutating webhook.
+    pub default: Option<Defaulter>,
+}
+
+impl KindWebhooks {
+    /// `/validate-infrastructure-cluster-x-k8s-io-v1beta2-metal3cluster`, as controller-runtime
+    /// names the path.
+    pub fn path(&self, verb: &str) -> String {
+        format!(
+            "/{verb}-{}-{}-{}",
+            self.group.replace('.', "-"),
+            self.version,
+            self.kind.to_lowercase()
+        )
+    }
+}
+
+/// Every kind with admission webhooks.
+pub fn kinds() -> Vec<KindWebhooks> {
+    capm3::webhooks()
+}
+
+/// The response to a validating review.
+pub fn validate_review(review: &Value, webhooks: &KindWebhooks) -> Value {
+    let request = &review["request"];
+    let Some(parsed) = parse(request) else {
+        return respond(
+            review,
+            json!({"uid": request["uid"], "allowed": false,
+            "status": {"code": 400, "reason": "BadRequest", "message": "the review carries no object"}}),
+        );
+    };
+    let verdict = (webhooks.validate)(&parsed);
+    let mut response = json!({"uid": request["uid"], "allowed": verdict.errors.is_empty()});
+    if !verdict.errors.is_empty() {
+        let name = parsed.object["metadata"]["name"]
+            .as_str()
+            .or_else(|| request["name"].as_str())
+            .unwrap_or_default();
+        response["status"] = invalid_status(webhooks, name, &verdict.errors);
+    }
+    if !verdict.warnings.is_empty() {
+        response["warnings"] = json!(verdict.warnings);
+    }
+    respond(review, response)
+}
+
+/// The response to a mutating review: the defaults as a JSON patch.
+pub fn default_review(review: &Value, default: Defaulter) -> Value {
+    let request = &review["request"];
+    let original = &request["object"];
+    if !original.is_object() {
+        return respond(review, json!({"uid": request["uid"], "allowed": true}));
+    }
+    let mut defaulted = original.clone();
+    default(&mut defaulted);
+    let patch = json_patch::diff(original, &defaulted);
+    let mut response = json!({"uid": request["uid"], "allowed": true});
+    if !patch.0.is_empty() {
+        let bytes = serde_json::to_vec(&patch).unwrap_or_default();
+        response["patchType"] = json!("JSONPatch");
+        response["patch"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+    }
+    respond(review, response)
+}
+
+fn parse(request: &Value) -> Option<Request<'_>> {
+    let object = Some(&request["object"]).filter(|o| o.is_object())?;
+    Some(Request {
+        namespace: request["namespace"].as_str().unwrap_or_default(),
+        object,
+    })
+}
+
+/// The `Invalid` status controller-runtime returns (`apierrors.NewInvalid`).
+fn invalid_status(webhooks: &KindWebhooks, name: &str, errors: &[FieldError]) -> Value {
+    let invalid = Invalid::new(webhooks.group, webhooks.kind, name, errors);
+    json!({"status": "Failure", "code": 422, "reason": "Invalid",
+           "message": invalid.message, "details": invalid.details})
+}
+
+fn respond(review: &Value, response: Value) -> Value {
+    let api_version = review["apiVersion"]
+        .as_str()
+        .filter(|v| v.starts_with("admission.k8s.io/"))
+        .unwrap_or("admission.k8s.io/v1");
+    json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": response})
+}
