@@ -101,14 +101,15 @@ impl HostMetrics {
                 "Number of times the operator has failed to retrieve host configuration data",
                 &["host_data_type"],
             ),
-            // The double underscores are upstream's.
+            // Upstream names these `metal3_delayed__*` (a typo, double underscore); capm3 uses
+            // the intended name (docs/manager.md).
             delayed_provisioning: counter_vec(
-                "metal3_delayed__provisioning_total",
+                "metal3_delayed_provisioning_total",
                 "Number of times provisioning was delayed by the provisioning limit",
                 &HOST,
             ),
             delayed_deprovisioning: counter_vec(
-                "metal3_delayed__deprovisioning_total",
+                "metal3_delayed_deprovisioning_total",
                 "Number of times deprovisioning was delayed by the provisioning limit",
                 &HOST,
             ),
