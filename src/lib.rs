@@ -5,6 +5,7 @@
 #[allow(clippy::duplicated_attributes)]
 pub mod api;
 pub mod bmc;
+pub mod bmo;
 pub mod crds;
 pub mod duration;
 pub mod ironic;

@@ -1,0 +1,5 @@
+//! The bundled BareMetalHost operator: BareMetalHost objects become Ironic calls, and the
+//! hardware's state is reported back (upstream's baremetal-operator).
+
+pub mod backoff;
+pub mod state;
