@@ -125,3 +125,49 @@ async fn defaults_are_applied_and_invalid_objects_rejected_with_upstreams_messag
     .await
     .expect("claim created");
 }
+
+#[tokio::test]
+async fn baremetalhosts_are_checked_as_upstreams_webhook_checks_them() {
+    let server = common::server_with_admission_webhooks().await;
+    let client = server.client().expect("client");
+    let host = |name: &str, address: &str| {
+        json!({"apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
+        "metadata": {"name": name},
+        "spec": {"online": true, "bmc": {"address": address, "credentialsName": "bmc"},
+                 "userData": {"name": "user-data", "namespace": "kube-system"}}})
+    };
+
+    // Every broken rule is reported at once, as upstream aggregates them.
+    let error = create(&client, host("worker-0", "foo://127.0.0.1"))
+        .await
+        .expect_err("refused");
+    let kube::Error::Api(status) = error else {
+        panic!("not an API error: {error}");
+    };
+    assert_eq!(status.code, 403);
+    assert_eq!(
+        status.message,
+        "admission webhook \"validation.baremetalhost.metal3.io\" denied the request: \
+         [Unknown BMC type 'foo' for address foo://127.0.0.1, \
+         baremetalhosts.metal3.io \"worker-0\" is forbidden: userData: cross-namespace Secret references are not allowed]"
+    );
+
+    // A valid host is stored; on update, the boot MAC is then fixed.
+    let mut valid = host("worker-1", "redfish://127.0.0.1:8000/redfish/v1/Systems/1");
+    valid["spec"]["userData"]["namespace"] = json!("default");
+    valid["spec"]["bootMACAddress"] = json!("00:11:22:33:44:55");
+    create(&client, valid).await.expect("valid host created");
+    let hosts = api(&client, "metal3.io/v1alpha1", "BareMetalHost");
+    let mut stored = hosts.get("worker-1").await.expect("stored");
+    stored.data["spec"]["bootMACAddress"] = json!("00:11:22:33:44:66");
+    let error = hosts
+        .replace("worker-1", &PostParams::default(), &stored)
+        .await
+        .expect_err("MAC change refused");
+    assert!(
+        error
+            .to_string()
+            .contains("bootMACAddress can not be changed once it is set"),
+        "{error}"
+    );
+}

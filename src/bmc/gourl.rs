@@ -46,18 +46,30 @@ impl GoUrl {
 /// `url.Parse`. The error is the text of Go's `*url.Error`: `parse "<url>": <reason>`.
 pub(super) fn parse(raw: &[u8]) -> Result<GoUrl, String> {
     let (without_fragment, fragment) = cut(raw, b'#');
-    let url = parse_without_fragment(without_fragment)
+    let url = parse_without_fragment(without_fragment, false)
         .map_err(|reason| url_error(without_fragment, &reason))?;
     // Go keeps the fragment; BMC parsing only needs it to be well escaped.
     unescape(fragment, Mode::Fragment).map_err(|reason| url_error(raw, &reason))?;
     Ok(url)
 }
 
+/// `url.ParseRequestURI`: the URL must be absolute (or an absolute path), and a `#` is part
+/// of the path rather than a fragment. The scheme of the parsed URL, lower-cased.
+pub fn parse_request_uri(raw: &str) -> Result<String, String> {
+    let raw = raw.as_bytes();
+    if raw.is_empty() {
+        return Err(url_error(raw, "empty url"));
+    }
+    parse_without_fragment(raw, true)
+        .map(|url| url.scheme)
+        .map_err(|reason| url_error(raw, &reason))
+}
+
 fn url_error(url: &[u8], reason: &str) -> String {
     format!("parse {}: {reason}", quote(url))
 }
 
-fn parse_without_fragment(raw: &[u8]) -> Result<GoUrl, String> {
+fn parse_without_fragment(raw: &[u8], via_request: bool) -> Result<GoUrl, String> {
     if raw.iter().any(|&b| b < b' ' || b == 0x7f) {
         return Err("net/url: invalid control character in URL".into());
     }
@@ -85,12 +97,16 @@ fn parse_without_fragment(raw: &[u8]) -> Result<GoUrl, String> {
             url.opaque = rest.to_vec();
             return Ok(url);
         }
+        if via_request {
+            return Err("invalid URI for request".into());
+        }
         if cut(rest, b'/').0.contains(&b':') {
             return Err("first path segment in URL cannot contain colon".into());
         }
     }
     let mut path = rest;
-    if (!scheme.is_empty() || !rest.starts_with(b"///")) && rest.starts_with(b"//") {
+    if (!scheme.is_empty() || !via_request && !rest.starts_with(b"///")) && rest.starts_with(b"//")
+    {
         let after = &rest[2..];
         let (authority, after_authority) = match after.iter().position(|&b| b == b'/') {
             Some(i) => after.split_at(i),

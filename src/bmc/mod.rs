@@ -8,7 +8,7 @@
 
 mod access;
 mod address;
-mod gourl;
+pub(crate) mod gourl;
 mod netip;
 mod schemes;
 

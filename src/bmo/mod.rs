@@ -1,5 +1,6 @@
 //! The bundled BareMetalHost operator: BareMetalHost objects become Ironic calls, and the
 //! hardware's state is reported back (upstream's baremetal-operator).
 
+pub mod annotations;
 pub mod backoff;
 pub mod state;

@@ -125,9 +125,12 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
         crate::tls::CertDir::load(&args.webhook_cert_dir)?;
         readiness.webhooks.store(true, Ordering::Relaxed);
         let dir = args.webhook_cert_dir.clone();
+        let settings = webhooks::admission::Settings {
+            allow_fake_hardware: args.enable_fake_hardware,
+        };
         let mut stopping = stopping.clone();
         Some(tokio::spawn(async move {
-            webhooks::server::serve(listener, &dir, async move {
+            webhooks::server::serve(listener, &dir, settings, async move {
                 let _ = stopping.changed().await;
             })
             .await

@@ -189,7 +189,15 @@ async fn server_with_webhook_server() -> (capm3::sandbox::apiserver::ApiServer, 
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
-        capm3::manager::webhooks::server::serve(listener, &dir, std::future::pending()).await
+        capm3::manager::webhooks::server::serve(
+            listener,
+            &dir,
+            capm3::manager::webhooks::admission::Settings {
+                allow_fake_hardware: true,
+            },
+            std::future::pending(),
+        )
+        .await
     });
 
     let mut crds = capm3::crds::metal3();

@@ -10,7 +10,8 @@ use axum::{Json, Router};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use super::{admission, conversion};
+use super::admission::{self, Settings};
+use super::conversion;
 use crate::tls::{self, CertDir, TlsError};
 
 /// The path the CRDs' conversion webhooks name.
@@ -19,15 +20,16 @@ pub const CONVERT_PATH: &str = crate::crds::CONVERSION_PATH;
 const CERT_CHECK_INTERVAL: Duration = Duration::from_secs(10);
 
 /// `/convert`, and a validating (and, where upstream defaults, a mutating) endpoint per kind.
-pub fn router() -> Router {
+pub fn router(settings: Settings) -> Router {
+    let settings = Arc::new(settings);
     let mut router = Router::new().route(CONVERT_PATH, post(convert));
     for kind in admission::kinds() {
         let kind = Arc::new(kind);
-        let validating = kind.clone();
+        let (validating, settings) = (kind.clone(), settings.clone());
         router = router.route(
             &kind.path("validate"),
             post(move |Json(review): Json<Value>| async move {
-                Json(admission::validate_review(&review, &validating))
+                Json(admission::validate_review(&review, &validating, &settings))
             }),
         );
         if let Some(default) = kind.default {
@@ -51,12 +53,13 @@ async fn convert(Json(review): Json<Value>) -> Json<Value> {
 pub async fn serve(
     listener: TcpListener,
     cert_dir: &std::path::Path,
+    settings: Settings,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), TlsError> {
     let certs = CertDir::load(cert_dir)?;
     let config = tls::with_resolver(certs.clone())?;
     let watcher = certs.watch(CERT_CHECK_INTERVAL);
-    tls::serve(listener, router(), config, shutdown).await;
+    tls::serve(listener, router(settings), config, shutdown).await;
     watcher.abort();
     Ok(())
 }

@@ -4,6 +4,8 @@
 
 use serde_json::{Value, json};
 
+#[cfg(test)]
+use super::Settings;
 use super::{KindWebhooks, Request, Verdict};
 use crate::api::field::{ErrorKind, FieldError, FieldPath};
 
@@ -95,7 +97,7 @@ fn validate_machine(request: &Request) -> Verdict {
         .collect();
     Verdict {
         errors,
-        warnings: Vec::new(),
+        ..Verdict::default()
     }
 }
 
@@ -104,13 +106,13 @@ fn validate_data_template(request: &Request) -> Verdict {
         .as_str()
         .is_some_and(|name| !name.is_empty());
     Verdict {
-        errors: Vec::new(),
         warnings: deprecated
             .then(|| {
                 "spec.clusterName is deprecated and will be removed in a future release".to_owned()
             })
             .into_iter()
             .collect(),
+        ..Verdict::default()
     }
 }
 
@@ -133,7 +135,7 @@ fn validate_data_claim(request: &Request) -> Verdict {
         .collect();
     Verdict {
         errors,
-        warnings: Vec::new(),
+        ..Verdict::default()
     }
 }
 
@@ -159,7 +161,16 @@ mod tests {
     use super::*;
 
     fn request<'a>(object: &'a Value, namespace: &'a str) -> Request<'a> {
-        Request { namespace, object }
+        static SETTINGS: Settings = Settings {
+            allow_fake_hardware: false,
+        };
+        Request {
+            namespace,
+            name: "test",
+            object,
+            old_object: None,
+            settings: &SETTINGS,
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! handlers here hold the rest: defaults upstream sets in code, cross-namespace references and
 //! warnings. Each rule is a pure function of the request.
 
+mod bmh;
 mod capm3;
 
 use base64::Engine;
@@ -15,13 +16,27 @@ use crate::api::field::{FieldError, Invalid};
 /// CREATE and UPDATE, so there is always an object).
 pub struct Request<'a> {
     pub namespace: &'a str,
+    pub name: &'a str,
     pub object: &'a Value,
+    /// The stored object, on update.
+    pub old_object: Option<&'a Value>,
+    pub settings: &'a Settings,
+}
+
+/// The manager's flags that change what is admitted.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// `--enable-fake-hardware`: BMC schemes for test beds are accepted.
+    pub allow_fake_hardware: bool,
 }
 
 /// A validating handler's answer: errors deny the request, warnings reach the user either way.
 #[derive(Default)]
 pub struct Verdict {
+    /// Field errors: a 422 `Invalid`, as controller-runtime's webhooks built on field paths.
     pub errors: Vec<FieldError>,
+    /// Plain messages: a 403 denial listing them, as webhooks that return Go errors.
+    pub denials: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -53,13 +68,15 @@ impl KindWebhooks {
 
 /// Every kind with admission webhooks.
 pub fn kinds() -> Vec<KindWebhooks> {
-    capm3::webhooks()
+    let mut kinds = capm3::webhooks();
+    kinds.extend(bmh::webhooks());
+    kinds
 }
 
 /// The response to a validating review.
-pub fn validate_review(review: &Value, webhooks: &KindWebhooks) -> Value {
+pub fn validate_review(review: &Value, webhooks: &KindWebhooks, settings: &Settings) -> Value {
     let request = &review["request"];
-    let Some(parsed) = parse(request) else {
+    let Some(parsed) = parse(request, settings) else {
         return respond(
             review,
             json!({"uid": request["uid"], "allowed": false,
@@ -67,13 +84,13 @@ pub fn validate_review(review: &Value, webhooks: &KindWebhooks) -> Value {
         );
     };
     let verdict = (webhooks.validate)(&parsed);
-    let mut response = json!({"uid": request["uid"], "allowed": verdict.errors.is_empty()});
+    let allowed = verdict.errors.is_empty() && verdict.denials.is_empty();
+    let mut response = json!({"uid": request["uid"], "allowed": allowed});
     if !verdict.errors.is_empty() {
-        let name = parsed.object["metadata"]["name"]
-            .as_str()
-            .or_else(|| request["name"].as_str())
-            .unwrap_or_default();
-        response["status"] = invalid_status(webhooks, name, &verdict.errors);
+        response["status"] = invalid_status(webhooks, parsed.name, &verdict.errors);
+    } else if !verdict.denials.is_empty() {
+        response["status"] = json!({"status": "Failure", "code": 403, "reason": "Forbidden",
+                                    "message": aggregate(&verdict.denials)});
     }
     if !verdict.warnings.is_empty() {
         response["warnings"] = json!(verdict.warnings);
@@ -100,12 +117,26 @@ pub fn default_review(review: &Value, default: Defaulter) -> Value {
     respond(review, response)
 }
 
-fn parse(request: &Value) -> Option<Request<'_>> {
+fn parse<'a>(request: &'a Value, settings: &'a Settings) -> Option<Request<'a>> {
     let object = Some(&request["object"]).filter(|o| o.is_object())?;
     Some(Request {
         namespace: request["namespace"].as_str().unwrap_or_default(),
+        name: object["metadata"]["name"]
+            .as_str()
+            .or_else(|| request["name"].as_str())
+            .unwrap_or_default(),
         object,
+        old_object: Some(&request["oldObject"]).filter(|o| o.is_object()),
+        settings,
     })
+}
+
+/// Several errors as Kubernetes' `utilerrors.NewAggregate` prints them: `[a, b]`.
+fn aggregate(messages: &[String]) -> String {
+    match messages {
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
+    }
 }
 
 /// The `Invalid` status controller-runtime returns (`apierrors.NewInvalid`).
