@@ -3,4 +3,5 @@
 
 pub mod annotations;
 pub mod backoff;
+pub mod provisioner;
 pub mod state;
