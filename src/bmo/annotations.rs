@@ -89,6 +89,31 @@ pub fn parse_reboot(value: &str) -> Result<RebootArgs, String> {
     })
 }
 
+/// What the detached annotation asks for when the host is deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetachedArgs {
+    /// `deleteAction: delay`: deleting waits until the annotation is removed.
+    pub delay_delete: bool,
+    /// Detach even in states where work is running (aborting it).
+    pub force: bool,
+}
+
+/// Reads a detached annotation. An empty or unreadable value means "delete at once", as
+/// upstream treats it.
+pub fn parse_detached(value: &str) -> DetachedArgs {
+    #[derive(Deserialize, Default)]
+    #[serde(default, rename_all = "camelCase")]
+    struct Raw {
+        delete_action: String,
+        force: bool,
+    }
+    let raw: Raw = serde_json::from_str(value).unwrap_or_default();
+    DetachedArgs {
+        delay_delete: raw.delete_action == "delay",
+        force: raw.force,
+    }
+}
+
 /// Checks an `inspect.metal3.io` value: `disabled` or empty.
 pub fn check_inspect(value: &str) -> Result<(), String> {
     match value {
@@ -203,6 +228,20 @@ mod tests {
                 .starts_with("failed to unmarshal the data from the reboot.metal3.io annotation: "),
             "{error}"
         );
+    }
+
+    #[test]
+    fn detached_values() {
+        assert_eq!(parse_detached(""), DetachedArgs::default());
+        assert_eq!(parse_detached("not json"), DetachedArgs::default());
+        assert_eq!(
+            parse_detached(r#"{"deleteAction":"delay","force":true}"#),
+            DetachedArgs {
+                delay_delete: true,
+                force: true
+            }
+        );
+        assert!(!parse_detached(r#"{"deleteAction":"delete"}"#).delay_delete);
     }
 
     #[test]

@@ -3,5 +3,6 @@
 
 pub mod annotations;
 pub mod backoff;
+pub mod machine;
 pub mod provisioner;
 pub mod state;

@@ -577,7 +577,7 @@ pub struct RootDeviceHints {
 }
 
 /// BareMetalHostStatus defines the observed state of BareMetalHost.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BareMetalHostStatus {
     /// Conditions defines current service state of the BareMetalHost.
@@ -654,7 +654,7 @@ pub enum ErrorType {
     ServicingError,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialsStatus {
     /// SecretReference represents a Secret Reference. It has enough information to retrieve secret
@@ -837,7 +837,7 @@ pub struct SystemVendor {
     pub serial_number: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationHistory {
     /// OperationMetric contains metadata about an operation (inspection,
@@ -858,7 +858,7 @@ pub struct OperationHistory {
     pub register: Option<OperationMetric>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationMetric {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -869,9 +869,10 @@ pub struct OperationMetric {
     pub start: Option<Time>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default, JsonSchema)]
 pub enum OperationalStatus {
     #[serde(rename = "")]
+    #[default]
     Empty,
     #[serde(rename = "OK")]
     Ok,
@@ -887,7 +888,7 @@ pub enum OperationalStatus {
     Servicing,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProvisionStatus {
     /// The hosts's ID from the underlying provisioning tool (e.g. the
