@@ -3,6 +3,7 @@
 
 pub mod annotations;
 pub mod backoff;
+pub mod controller;
 pub mod machine;
 pub mod provisioner;
 pub mod state;

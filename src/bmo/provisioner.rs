@@ -198,3 +198,10 @@ pub trait Provisioner: Send + Sync {
     /// (the provisioning limit).
     fn has_capacity(&self) -> impl Future<Output = ProvisionResult<bool>> + Send;
 }
+
+/// Makes the provisioner for one host and one reconcile.
+pub trait ProvisionerFactory: Send + Sync + 'static {
+    type Provisioner: Provisioner;
+
+    fn for_host(&self, host: HostData) -> Self::Provisioner;
+}

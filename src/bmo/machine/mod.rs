@@ -64,6 +64,8 @@ pub struct Outputs {
     pub power_changes: Vec<bool>,
     /// Inspection finished: the HardwareData object is to be replaced with this.
     pub hardware_data: Option<HardwareDetails>,
+    /// What Ironic last said about the node's power and health, when the pass asked.
+    pub hardware_state: Option<crate::bmo::provisioner::HardwareState>,
     /// The host left a state without provisioning or deprovisioning it (delete without
     /// deprovisioning after repeated failures).
     pub deleted_without_deprovisioning: bool,

@@ -17,7 +17,11 @@ impl<P: Provisioner> Machine<'_, P> {
     pub(super) async fn manage_power(&mut self) -> Action {
         let observed = match self.provisioner.update_hardware_state().await {
             Err(error) => return Action::Error(error),
-            Ok(state) => state.powered_on,
+            Ok(state) => {
+                let powered_on = state.powered_on;
+                self.out.hardware_state = Some(state);
+                powered_on
+            }
         };
         let status = host::status_mut(self.host);
         if let Some(on) = observed

@@ -1,0 +1,145 @@
+//! Writing back what a reconcile changed: the status (with the resourceVersion it was read at,
+//! so a stale cache loses instead of overwriting), annotations, finalizers and HardwareData.
+
+use kube::Api;
+use kube::Resource;
+use kube::api::{Patch, PatchParams, PostParams};
+use serde_json::{Map, Value, json};
+
+use crate::api::bmo::v1alpha1::{BareMetalHost, HardwareData, HardwareDataSpec, HardwareDetails};
+
+/// HardwareData's finalizer, held while its host exists.
+const HARDWARE_DATA_FINALIZER: &str = "baremetalhost.metal3.io/hardwareData";
+
+pub async fn status(api: &Api<BareMetalHost>, host: &BareMetalHost) -> Result<(), kube::Error> {
+    let name = host.metadata.name.clone().unwrap_or_default();
+    api.replace_status(&name, &PostParams::default(), host)
+        .await?;
+    Ok(())
+}
+
+/// Removes the annotations the pass removed (the pass never adds any).
+pub async fn annotations(
+    api: &Api<BareMetalHost>,
+    before: &BareMetalHost,
+    after: &BareMetalHost,
+) -> Result<(), kube::Error> {
+    let kept = after.metadata.annotations.clone().unwrap_or_default();
+    let removed: Map<String, Value> = before
+        .metadata
+        .annotations
+        .iter()
+        .flatten()
+        .filter(|(key, _)| !kept.contains_key(*key))
+        .map(|(key, _)| (key.clone(), Value::Null))
+        .collect();
+    if removed.is_empty() {
+        return Ok(());
+    }
+    remove_annotations(api, before, removed).await
+}
+
+pub async fn remove_annotation(
+    api: &Api<BareMetalHost>,
+    host: &BareMetalHost,
+    key: &str,
+) -> Result<(), kube::Error> {
+    remove_annotations(api, host, Map::from_iter([(key.to_owned(), Value::Null)])).await
+}
+
+async fn remove_annotations(
+    api: &Api<BareMetalHost>,
+    host: &BareMetalHost,
+    removed: Map<String, Value>,
+) -> Result<(), kube::Error> {
+    let name = host.metadata.name.clone().unwrap_or_default();
+    let patch = json!({"metadata": {"annotations": removed}});
+    api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await?;
+    Ok(())
+}
+
+/// Sets the finalizer list, failing if the host changed since it was read.
+pub async fn finalizers<K>(
+    api: &Api<K>,
+    object: &K,
+    finalizers: Vec<String>,
+) -> Result<(), kube::Error>
+where
+    K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let meta = object.meta();
+    let name = meta.name.clone().unwrap_or_default();
+    let patch = json!({"metadata": {"resourceVersion": meta.resource_version,
+                                    "finalizers": finalizers}});
+    api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await?;
+    Ok(())
+}
+
+pub fn with_finalizer(host: &BareMetalHost, finalizer: &str) -> Vec<String> {
+    let mut list = host.metadata.finalizers.clone().unwrap_or_default();
+    if !list.iter().any(|f| f == finalizer) {
+        list.push(finalizer.to_owned());
+    }
+    list
+}
+
+pub fn without_finalizer(host: &BareMetalHost, finalizer: &str) -> Vec<String> {
+    host.metadata
+        .finalizers
+        .iter()
+        .flatten()
+        .filter(|f| *f != finalizer)
+        .cloned()
+        .collect()
+}
+
+/// Replaces the host's HardwareData with what inspection found: owned by the host (so it goes
+/// with it) and held by a finalizer until the host's deletion releases it.
+pub async fn hardware_data(
+    client: &kube::Client,
+    host: &BareMetalHost,
+    details: HardwareDetails,
+) -> Result<(), kube::Error> {
+    let namespace = host.metadata.namespace.clone().unwrap_or_default();
+    let name = host.metadata.name.clone().unwrap_or_default();
+    let api: Api<HardwareData> = Api::namespaced(client.clone(), &namespace);
+    let spec = HardwareDataSpec {
+        hardware: Some(details),
+    };
+    if api.get_opt(&name).await?.is_some() {
+        let patch = json!({"spec": spec});
+        api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await?;
+        return Ok(());
+    }
+    let mut data = HardwareData::new(&name, spec);
+    data.metadata.namespace = Some(namespace);
+    data.metadata.finalizers = Some(vec![HARDWARE_DATA_FINALIZER.to_owned()]);
+    data.metadata.owner_references = host.controller_owner_ref(&()).map(|owner| vec![owner]);
+    api.create(&PostParams::default(), &data).await?;
+    Ok(())
+}
+
+/// Lets the host's HardwareData go with it.
+pub async fn release_hardware_data(
+    client: &kube::Client,
+    host: &BareMetalHost,
+) -> Result<(), kube::Error> {
+    let namespace = host.metadata.namespace.clone().unwrap_or_default();
+    let name = host.metadata.name.clone().unwrap_or_default();
+    let api: Api<HardwareData> = Api::namespaced(client.clone(), &namespace);
+    let Some(data) = api.get_opt(&name).await? else {
+        return Ok(());
+    };
+    let list = data.metadata.finalizers.clone().unwrap_or_default();
+    if !list.iter().any(|f| f == HARDWARE_DATA_FINALIZER) {
+        return Ok(());
+    }
+    let kept = list
+        .into_iter()
+        .filter(|f| f != HARDWARE_DATA_FINALIZER)
+        .collect();
+    finalizers(&api, &data, kept).await
+}
