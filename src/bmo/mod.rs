@@ -3,5 +3,6 @@
 
 pub mod annotations;
 pub mod backoff;
+pub mod ironic;
 pub mod provisioner;
 pub mod state;
