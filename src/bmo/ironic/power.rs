@@ -53,7 +53,11 @@ pub(super) async fn power_off(
     let soft = mode != RebootMode::Hard && !force;
     if node.disable_power_off == Some(true) {
         // Ironic refuses to power such a node off: a reboot is the nearest thing.
-        if node.target_power_state.is_some() {
+        if node
+            .target_power_state
+            .as_deref()
+            .is_some_and(|t| !t.is_empty())
+        {
             return Ok(Outcome::waiting(short_delay()));
         }
         let reboot = if soft {
@@ -74,7 +78,7 @@ pub(super) async fn power_off(
     }
     // An aborted operation (inspection or cleaning stopped for the power off) is no failure.
     if let Some(error) = last_error(&node).filter(|e| !force && !e.contains("aborted"))
-        && node.target_power_state.is_none()
+        && node.target_power_state.as_deref().is_none_or(str::is_empty)
     {
         return Ok(Outcome::failed(error));
     }
@@ -102,7 +106,11 @@ async fn change_power(
     node: &Node,
     target: &str,
 ) -> ProvisionResult<Outcome> {
-    if node.target_provision_state.is_some() {
+    if node
+        .target_provision_state
+        .as_deref()
+        .is_some_and(|t| !t.is_empty())
+    {
         return Ok(Outcome::waiting(LONG_DELAY));
     }
     let timeout = (target == power::SOFT_OFF).then_some(SOFT_POWER_OFF_TIMEOUT);
