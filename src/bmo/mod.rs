@@ -4,6 +4,7 @@
 pub mod annotations;
 pub mod backoff;
 pub mod controller;
+pub mod ironic;
 pub mod machine;
 pub mod provisioner;
 pub mod state;

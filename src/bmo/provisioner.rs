@@ -60,6 +60,9 @@ impl Outcome {
 pub enum ProvisionerError {
     #[error(transparent)]
     Ironic(#[from] crate::ironic::IronicError),
+    /// The host has no node (none was registered, or Ironic lost it): register again.
+    #[error("the host is not registered in Ironic")]
+    NeedsRegistration,
     #[error("{0}")]
     Other(String),
 }

@@ -96,6 +96,12 @@ impl IronicClient {
         &self.microversion
     }
 
+    /// Whether the negotiated microversion is at least `version` (`disable_power_off` needs
+    /// 1.95, aborting a deployment 1.110).
+    pub fn has_microversion(&self, version: &str) -> bool {
+        parse_version(&self.microversion) >= parse_version(version)
+    }
+
     /// Reads the server's newest microversion (`GET /`) and uses the lower of it and ours;
     /// refuses a server older than [`MIN_MICROVERSION`].
     pub async fn negotiate(&mut self) -> Result<(), IronicError> {
