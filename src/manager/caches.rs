@@ -56,6 +56,29 @@ impl Scope {
     }
 }
 
+/// What a kind needs to be cached: namespaced, typed, read from the API.
+pub trait Cacheable:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + Clone
+    + Debug
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Cacheable for K where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + Clone
+        + Debug
+        + DeserializeOwned
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// One kind's cache: the store controllers read, and subscriptions to its changes. Controllers
 /// subscribe before [`SharedCache::start`], which hands the cache to its watch.
 pub struct SharedCache<K: Resource<DynamicType = ()> + Clone + 'static> {
@@ -63,16 +86,7 @@ pub struct SharedCache<K: Resource<DynamicType = ()> + Clone + 'static> {
     writer: reflector::store::Writer<K>,
 }
 
-impl<K> SharedCache<K>
-where
-    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
-        + Clone
-        + Debug
-        + DeserializeOwned
-        + Send
-        + Sync
-        + 'static,
-{
+impl<K: Cacheable> SharedCache<K> {
     pub fn new() -> SharedCache<K> {
         let (store, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
         SharedCache { store, writer }
@@ -100,16 +114,7 @@ where
     }
 }
 
-impl<K> Default for SharedCache<K>
-where
-    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
-        + Clone
-        + Debug
-        + DeserializeOwned
-        + Send
-        + Sync
-        + 'static,
-{
+impl<K: Cacheable> Default for SharedCache<K> {
     fn default() -> Self {
         SharedCache::new()
     }

@@ -14,7 +14,7 @@ use kube::{Resource, ResourceExt};
 use super::secrets::{self, CredentialsError};
 use super::{CONTROLLER, Context, HOST_FINALIZER, conditions, writes};
 use crate::api::bmo::v1alpha1::{
-    AutomatedCleaningMode, BareMetalHost, BootMode, ErrorType, InspectionMode, OperationalStatus,
+    AutomatedCleaningMode, BareMetalHost, BootMode, ErrorType, InspectionMode,
 };
 use crate::bmc::Credentials;
 use crate::bmo::annotations::{self, PAUSED, STATUS};
@@ -93,11 +93,7 @@ async fn reconcile_host<F: ProvisionerFactory>(
         return Ok(controller::Action::await_change());
     }
 
-    let state = host
-        .status
-        .as_ref()
-        .and_then(|status| ProvisioningState::parse(&status.provisioning.state))
-        .unwrap_or(ProvisioningState::None);
+    let state = machine::host::state(host);
     let credentials = if matches!(
         state,
         ProvisioningState::None | ProvisioningState::Unmanaged
@@ -134,7 +130,7 @@ async fn reconcile_host<F: ProvisionerFactory>(
     let out = std::mem::take(&mut pass.out);
 
     let conditions = conditions::compute(&updated, out.hardware_state.as_ref(), &now);
-    let status = machine_status(&mut updated);
+    let status = machine::host::status_mut(&mut updated);
     let conditions_changed = status.conditions.as_ref() != Some(&conditions);
     status.conditions = Some(conditions);
     if action.dirty() || conditions_changed {
@@ -154,12 +150,7 @@ async fn reconcile_host<F: ProvisionerFactory>(
             let latest = api
                 .get(&updated.metadata.name.clone().unwrap_or_default())
                 .await?;
-            writes::finalizers(
-                &api,
-                &latest,
-                writes::without_finalizer(&latest, HOST_FINALIZER),
-            )
-            .await?;
+            writes::release(&api, &latest, HOST_FINALIZER).await?;
             Ok(controller::Action::await_change())
         }
         other => Ok(other.requeue_after().map_or_else(
@@ -167,10 +158,6 @@ async fn reconcile_host<F: ProvisionerFactory>(
             controller::Action::requeue,
         )),
     }
-}
-
-fn machine_status(host: &mut BareMetalHost) -> &mut crate::api::bmo::v1alpha1::BareMetalHostStatus {
-    host.status.get_or_insert_with(Default::default)
 }
 
 /// After `clusterctl move` the status arrives as an annotation: it is restored once, and the
@@ -222,7 +209,7 @@ async fn consume_hardware_details<F: ProvisionerFactory>(
         match annotations::decode_hardware_details(value) {
             Ok(details) => {
                 let mut updated = host.clone();
-                machine_status(&mut updated).hardware = Some(details);
+                machine::host::status_mut(&mut updated).hardware = Some(details);
                 writes::status(api, &updated).await?;
                 publish(
                     context,
@@ -265,15 +252,14 @@ async fn credentials_failure<F: ProvisionerFactory>(
     }
     let message = error.to_string();
     let mut updated = host.clone();
-    let status = machine_status(&mut updated);
-    let unchanged =
-        status.error_type == Some(ErrorType::RegistrationError) && status.error_message == message;
+    let unchanged = machine::host::error_type(&updated) == Some(ErrorType::RegistrationError)
+        && updated
+            .status
+            .as_ref()
+            .is_some_and(|s| s.error_message == message);
     if !unchanged {
-        status.operational_status = OperationalStatus::Error;
-        status.error_type = Some(ErrorType::RegistrationError);
-        status.error_message = message.clone();
-        status.error_count = status.error_count.saturating_add(1);
-        status.last_updated = Some(Time(Timestamp::now()));
+        machine::host::set_error(&mut updated, ErrorType::RegistrationError, &message);
+        machine::host::status_mut(&mut updated).last_updated = Some(Time(Timestamp::now()));
         writes::status(api, &updated).await?;
         metrics
             .host_error
@@ -314,9 +300,7 @@ fn host_data(host: &BareMetalHost, credentials: Option<Credentials>) -> HostData
             .automated_cleaning_mode
             .unwrap_or(AutomatedCleaningMode::Metadata),
         inspection_mode: spec.inspection_mode.unwrap_or(InspectionMode::Agent),
-        state: status
-            .and_then(|s| ProvisioningState::parse(&s.provisioning.state))
-            .unwrap_or(ProvisioningState::None),
+        state: machine::host::state(host),
         current_image: status.and_then(|s| s.provisioning.image.clone()),
         has_custom_deploy: spec.custom_deploy.is_some(),
         disable_power_off: spec.disable_power_off.unwrap_or(false),

@@ -165,22 +165,9 @@ pub async fn release_secrets(
         host.spec.preprovisioning_network_data_name.clone(),
     ];
     for name in names.into_iter().flatten().filter(|name| !name.is_empty()) {
-        let Some(secret) = secrets.get_opt(&name).await? else {
-            continue;
-        };
-        let finalizers = secret.metadata.finalizers.clone().unwrap_or_default();
-        if !finalizers.iter().any(|f| f == SECRET_FINALIZER) {
-            continue;
+        if let Some(secret) = secrets.get_opt(&name).await? {
+            super::writes::release(&secrets, &secret, SECRET_FINALIZER).await?;
         }
-        let kept: Vec<_> = finalizers
-            .into_iter()
-            .filter(|f| f != SECRET_FINALIZER)
-            .collect();
-        let patch = json!({"metadata": {"resourceVersion": secret.metadata.resource_version,
-                                        "finalizers": kept}});
-        secrets
-            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await?;
     }
     Ok(())
 }

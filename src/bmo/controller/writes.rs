@@ -85,14 +85,32 @@ pub fn with_finalizer(host: &BareMetalHost, finalizer: &str) -> Vec<String> {
     list
 }
 
-pub fn without_finalizer(host: &BareMetalHost, finalizer: &str) -> Vec<String> {
-    host.metadata
+fn without_finalizer<K: Resource>(object: &K, finalizer: &str) -> Vec<String> {
+    object
+        .meta()
         .finalizers
         .iter()
         .flatten()
         .filter(|f| *f != finalizer)
         .cloned()
         .collect()
+}
+
+/// Removes `finalizer` from `object`, if it holds it.
+pub async fn release<K>(api: &Api<K>, object: &K, finalizer: &str) -> Result<(), kube::Error>
+where
+    K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let holds = object
+        .meta()
+        .finalizers
+        .iter()
+        .flatten()
+        .any(|f| f == finalizer);
+    if !holds {
+        return Ok(());
+    }
+    finalizers(api, object, without_finalizer(object, finalizer)).await
 }
 
 /// Replaces the host's HardwareData with what inspection found: owned by the host (so it goes
@@ -130,16 +148,8 @@ pub async fn release_hardware_data(
     let namespace = host.metadata.namespace.clone().unwrap_or_default();
     let name = host.metadata.name.clone().unwrap_or_default();
     let api: Api<HardwareData> = Api::namespaced(client.clone(), &namespace);
-    let Some(data) = api.get_opt(&name).await? else {
-        return Ok(());
-    };
-    let list = data.metadata.finalizers.clone().unwrap_or_default();
-    if !list.iter().any(|f| f == HARDWARE_DATA_FINALIZER) {
-        return Ok(());
+    match api.get_opt(&name).await? {
+        Some(data) => release(&api, &data, HARDWARE_DATA_FINALIZER).await,
+        None => Ok(()),
     }
-    let kept = list
-        .into_iter()
-        .filter(|f| f != HARDWARE_DATA_FINALIZER)
-        .collect();
-    finalizers(&api, &data, kept).await
 }

@@ -8,7 +8,7 @@
 //! (capacity for busy states, operation history, boot mode).
 
 pub mod action;
-mod host;
+pub(crate) mod host;
 mod power;
 mod states;
 

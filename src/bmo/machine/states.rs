@@ -3,7 +3,7 @@
 
 use crate::api::bmo::v1alpha1::{ErrorType, OperationalStatus};
 use crate::bmo::annotations::{self, DETACHED, INSPECT, REBOOT};
-use crate::bmo::provisioner::{Outcome, PrepareData, Provisioner};
+use crate::bmo::provisioner::{Outcome, PrepareData, ProvisionResult, Provisioner};
 use crate::bmo::state::{Deployment, ProvisioningState as S};
 
 use super::action::{Action, LONG_RETRY, SLOW_POLL};
@@ -345,16 +345,12 @@ impl<P: Provisioner> Machine<'_, P> {
             }
         };
         let force_reboot = self.forced_reboot();
-        let outcome = match self.provisioner.provision(&data, force_reboot).await {
-            Err(error) => return Action::Error(error),
-            Ok(outcome) => outcome,
-        };
-        host::remove_annotation(self.host, REBOOT);
-        if let Some(message) = outcome.error_message {
-            return self.fail(ErrorType::ProvisioningError, message);
+        let result = self.provisioner.provision(&data, force_reboot).await;
+        if result.is_ok() {
+            host::remove_annotation(self.host, REBOOT);
         }
-        if outcome.dirty {
-            return self.progress(outcome.requeue_after, true);
+        if let Some(action) = self.unfinished(result, ErrorType::ProvisioningError, true) {
+            return action;
         }
         let (image, custom_deploy) = (
             self.host.spec.image.clone(),
@@ -390,20 +386,26 @@ impl<P: Provisioner> Machine<'_, P> {
 
     /// `actionManageSteadyState`: the node is adopted, then the power is managed.
     async fn steady_state(&mut self) -> Action {
+        if let Some(action) = self.adopt().await {
+            return action;
+        }
+        if host::clear_error_of(self.host, ErrorType::ProvisionedRegistrationError) {
+            return Action::Update(super::action::SHORT_RETRY);
+        }
+        self.manage_power().await
+    }
+
+    /// The node is adopted (as provisioned) by the backend; `None` once it is.
+    async fn adopt(&mut self) -> Option<Action> {
         let restart = self.retrying(ErrorType::ProvisionedRegistrationError);
         match self.provisioner.adopt(restart).await {
-            Err(error) => Action::Error(error),
+            Err(error) => Some(Action::Error(error)),
             Ok(Outcome {
                 error_message: Some(message),
                 ..
-            }) => self.fail(ErrorType::ProvisionedRegistrationError, message),
-            Ok(outcome) if outcome.dirty => Action::Continue(outcome.requeue_after),
-            Ok(_) => {
-                if host::clear_error_of(self.host, ErrorType::ProvisionedRegistrationError) {
-                    return Action::Update(super::action::SHORT_RETRY);
-                }
-                self.manage_power().await
-            }
+            }) => Some(self.fail(ErrorType::ProvisionedRegistrationError, message)),
+            Ok(outcome) if outcome.dirty => Some(Action::Continue(outcome.requeue_after)),
+            Ok(_) => None,
         }
     }
 
@@ -415,27 +417,14 @@ impl<P: Provisioner> Machine<'_, P> {
         }
         if self.has_deployment_in_status() {
             // The node may have been re-registered mid-way: it is adopted before cleaning.
-            let restart = self.retrying(ErrorType::ProvisionedRegistrationError);
-            match self.provisioner.adopt(restart).await {
-                Err(error) => return Action::Error(error),
-                Ok(Outcome {
-                    error_message: Some(message),
-                    ..
-                }) => return self.fail(ErrorType::ProvisionedRegistrationError, message),
-                Ok(outcome) if outcome.dirty => return Action::Continue(outcome.requeue_after),
-                Ok(_) => {}
+            if let Some(action) = self.adopt().await {
+                return action;
             }
         }
         let restart = self.retrying(ErrorType::ProvisioningError);
-        let outcome = match self.provisioner.deprovision(restart).await {
-            Err(error) => return Action::Error(error),
-            Ok(outcome) => outcome,
-        };
-        if let Some(message) = outcome.error_message {
-            return self.fail(ErrorType::ProvisioningError, message);
-        }
-        if outcome.dirty {
-            return self.progress(outcome.requeue_after, false);
+        let result = self.provisioner.deprovision(restart).await;
+        if let Some(action) = self.unfinished(result, ErrorType::ProvisioningError, false) {
+            return action;
         }
         host::remove_annotation(self.host, REBOOT);
         let status = host::status_mut(self.host);
@@ -461,19 +450,12 @@ impl<P: Provisioner> Machine<'_, P> {
             return self.goto_complete(S::Deleting);
         }
         let force = self.retrying(ErrorType::PowerManagementError);
-        let outcome = match self
+        let result = self
             .provisioner
             .power_off(annotations::RebootMode::Hard, force)
-            .await
-        {
-            Err(error) => return Action::Error(error),
-            Ok(outcome) => outcome,
-        };
-        if let Some(message) = outcome.error_message {
-            return self.fail(ErrorType::PowerManagementError, message);
-        }
-        if outcome.dirty {
-            return self.progress(outcome.requeue_after, false);
+            .await;
+        if let Some(action) = self.unfinished(result, ErrorType::PowerManagementError, false) {
+            return action;
         }
         host::status_mut(self.host).powered_on = false;
         self.transition_resetting_errors(S::Deleting)
@@ -491,6 +473,25 @@ impl<P: Provisioner> Machine<'_, P> {
                 Action::Continue(outcome.requeue_after.max(super::action::SHORT_RETRY))
             }
             Ok(_) => Action::DeleteComplete,
+        }
+    }
+
+    /// What an operation's result means for the pass unless it is done: a failure is
+    /// recorded as `error_type`, work in progress is waited for.
+    fn unfinished(
+        &mut self,
+        result: ProvisionResult<Outcome>,
+        error_type: ErrorType,
+        changed: bool,
+    ) -> Option<Action> {
+        match result {
+            Err(error) => Some(Action::Error(error)),
+            Ok(Outcome {
+                error_message: Some(message),
+                ..
+            }) => Some(self.fail(error_type, message)),
+            Ok(outcome) if outcome.dirty => Some(self.progress(outcome.requeue_after, changed)),
+            Ok(_) => None,
         }
     }
 

@@ -214,26 +214,22 @@ async fn an_image_is_provisioned_and_removing_it_deprovisions() {
     let (states, reasons, _) = settle(&mut host, &fixture).await;
     assert_eq!(states, [S::Available, S::Provisioning, S::Provisioned]);
     assert!(reasons.is_empty(), "{reasons:?}");
-    let status = status(&host);
+    let provisioned = status(&host);
     assert_eq!(
-        status
+        provisioned
             .provisioning
             .image
             .as_ref()
             .map(|image| image.url.as_str()),
         Some("http://127.0.0.1/os.img")
     );
-    assert_eq!(status.last_attempted_image, host.spec.image);
-    assert_eq!(status.provisioning_fail_count, 0);
+    assert_eq!(provisioned.last_attempted_image, host.spec.image);
+    assert_eq!(provisioned.provisioning_fail_count, 0);
 
     host.spec.image = None;
     let (states, _, _) = settle(&mut host, &fixture).await;
     assert_eq!(states, [S::Provisioned, S::Deprovisioning, S::Available]);
-    assert_eq!(status_of(&host).provisioning.image, None);
-}
-
-fn status_of(host: &BareMetalHost) -> &crate::api::bmo::v1alpha1::BareMetalHostStatus {
-    status(host)
+    assert_eq!(status(&host).provisioning.image, None);
 }
 
 #[tokio::test]
@@ -345,16 +341,16 @@ async fn registration_errors_are_recorded_and_the_retry_restarts() {
     assert!(matches!(action, Action::Failed(1)), "{action:?}");
     assert_eq!(out.errors, [ErrorType::RegistrationError]);
     assert!(out.events[0].warning);
-    let status = status(&host);
-    assert_eq!(status.operational_status, OperationalStatus::Error);
-    assert_eq!(status.error_count, 1);
+    let failed = status(&host);
+    assert_eq!(failed.operational_status, OperationalStatus::Error);
+    assert_eq!(failed.error_count, 1);
     pass(&mut host, &fixture).await;
     assert_eq!(
         fixture.calls().last().map(String::as_str),
         Some("register(changed=false,restart=true)"),
         "the retry after a registration error asks for a restart"
     );
-    assert_eq!(status_of(&host).operational_status, OperationalStatus::Ok);
+    assert_eq!(status(&host).operational_status, OperationalStatus::Ok);
 }
 
 #[tokio::test]
