@@ -27,6 +27,8 @@ pub struct Outcome {
     pub requeue_after: Duration,
     /// The operation failed: the host records this as its error.
     pub error_message: Option<String>,
+    /// This call sent the request that began the operation (the host announces it).
+    pub started: bool,
 }
 
 impl Outcome {
@@ -40,16 +42,15 @@ impl Outcome {
         Outcome {
             dirty: true,
             requeue_after: delay,
-            error_message: None,
+            ..Outcome::default()
         }
     }
 
     /// The operation failed with `message`.
     pub fn failed(message: impl Into<String>) -> Outcome {
         Outcome {
-            dirty: false,
-            requeue_after: Duration::ZERO,
             error_message: Some(message.into()),
+            ..Outcome::default()
         }
     }
 }

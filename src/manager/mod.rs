@@ -2,6 +2,7 @@
 //! leader election, health, metrics and the controllers.
 
 pub mod args;
+pub mod baremetalhost;
 pub mod caches;
 pub mod diagnostics;
 pub mod leader;

@@ -1,5 +1,5 @@
-//! Running the manager: the servers that exist today (webhooks, health) until SIGTERM.
-//! Leader election, metrics and the controllers join as they land.
+//! Running the manager until SIGTERM: webhooks, health, metrics, leader election, the
+//! shared watch caches and the controllers of the enabled groups.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,14 +8,15 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use kube::runtime::reflector::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::args::{ControllerGroup, ManagerArgs};
-use super::caches::{Scope, SharedCache};
+use super::caches::{Cacheable, Scope, SharedCache};
 use super::leader::{self, Election};
 use super::throttle::Throttle;
-use super::{diagnostics, webhooks};
+use super::{baremetalhost, diagnostics, webhooks};
 use crate::api::bmo::v1alpha1::BareMetalHost;
 use crate::api::capm3::v1beta2::Metal3Machine;
 
@@ -27,6 +28,8 @@ pub enum ManagerError {
     Webhooks(#[from] crate::tls::TlsError),
     #[error("cannot reach the management cluster: {0}")]
     Kube(String),
+    #[error("Ironic: {0}")]
+    Ironic(#[from] crate::ironic::IronicError),
     #[error("leader election: {0}")]
     Election(#[from] kube_lease_manager::LeaseManagerError),
 }
@@ -65,43 +68,55 @@ struct Readiness {
     caches_synced: AtomicBool,
 }
 
-/// Starts the watch caches the enabled controller groups read (hosts for both the
-/// baremetalhost and capm3 groups, Metal3Machines for capm3), and marks them synced in
-/// `readiness` once every one has listed its kind.
-fn start_caches(
-    args: &ManagerArgs,
-    client: &kube::Client,
-    readiness: Arc<Readiness>,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let scope = Scope::new(&args.namespace, &args.watch_filter);
-    let mut tasks = Vec::new();
-    let mut synced = Vec::new();
-    if args.runs(ControllerGroup::Baremetalhost) || args.runs(ControllerGroup::Capm3) {
-        let hosts = SharedCache::<BareMetalHost>::new();
-        let store = hosts.store.clone();
-        synced.push(tokio::spawn(async move {
-            store.wait_until_ready().await.is_ok()
-        }));
-        tasks.push(hosts.start(client, &scope));
-    }
-    if args.runs(ControllerGroup::Capm3) {
-        let machines = SharedCache::<Metal3Machine>::new();
-        let store = machines.store.clone();
-        synced.push(tokio::spawn(async move {
-            store.wait_until_ready().await.is_ok()
-        }));
-        tasks.push(machines.start(client, &scope));
-    }
-    tasks.push(tokio::spawn(async move {
-        for waiting in synced {
-            if !matches!(waiting.await, Ok(true)) {
-                return;
-            }
+/// The watch caches the enabled controller groups read: hosts for both the baremetalhost and
+/// capm3 groups, Metal3Machines for capm3. Controllers subscribe before [`Caches::start`].
+struct Caches {
+    hosts: Option<SharedCache<BareMetalHost>>,
+    machines: Option<SharedCache<Metal3Machine>>,
+}
+
+impl Caches {
+    fn for_groups(args: &ManagerArgs) -> Caches {
+        let capm3 = args.runs(ControllerGroup::Capm3);
+        Caches {
+            hosts: (capm3 || args.runs(ControllerGroup::Baremetalhost)).then(SharedCache::new),
+            machines: capm3.then(SharedCache::new),
         }
-        tracing::info!("watch caches synced");
-        readiness.caches_synced.store(true, Ordering::Relaxed);
-    }));
-    tasks
+    }
+
+    /// Starts every watch, and marks `readiness` synced once each has listed its kind.
+    fn start(
+        self,
+        client: &kube::Client,
+        scope: &Scope,
+        readiness: Arc<Readiness>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        let mut synced = Vec::new();
+        if let Some(hosts) = self.hosts {
+            synced.push(synced_task(&hosts.store));
+            tasks.push(hosts.start(client, scope));
+        }
+        if let Some(machines) = self.machines {
+            synced.push(synced_task(&machines.store));
+            tasks.push(machines.start(client, scope));
+        }
+        tasks.push(tokio::spawn(async move {
+            for waiting in synced {
+                if !matches!(waiting.await, Ok(true)) {
+                    return;
+                }
+            }
+            tracing::info!("watch caches synced");
+            readiness.caches_synced.store(true, Ordering::Relaxed);
+        }));
+        tasks
+    }
+}
+
+fn synced_task<K: Cacheable>(store: &Store<K>) -> tokio::task::JoinHandle<bool> {
+    let store = store.clone();
+    tokio::spawn(async move { store.wait_until_ready().await.is_ok() })
 }
 
 pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
@@ -138,7 +153,7 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     };
     // Every part below needs the management cluster; without it the manager does not start.
     let client = client(&args).await?;
-    let cache_tasks = start_caches(&args, &client, readiness.clone());
+    let caches = Caches::for_groups(&args);
     let diagnostics_task = {
         let addr = args.diagnostics_address;
         let listener = TcpListener::bind(addr)
@@ -191,11 +206,30 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     } else {
         None
     };
-    tracing::warn!(
-        "no controllers run yet in this build: the manager serves webhooks, metrics and health and keeps its caches warm"
+    // Without --leader-elect this process always leads.
+    let (_always, not_electing) = watch::channel(true);
+    let leading = election
+        .as_ref()
+        .map_or(not_electing, |(election, _)| election.leading.clone());
+    let mut controllers = Vec::new();
+    if let Some(task) = start_baremetalhost(&args, &client, &caches, &metrics, &leading, &stopping)?
+    {
+        controllers.push(task);
+    }
+    let cache_tasks = caches.start(
+        &client,
+        &Scope::new(&args.namespace, &args.watch_filter),
+        readiness.clone(),
     );
     shutdown_signal().await;
     tracing::info!("shutting down");
+    // Let in-flight reconciles finish before leadership and the caches go.
+    let _ = stop.send(true);
+    for task in controllers {
+        let _ = task.await;
+    }
+    // Stepping down waits until every holder of the leadership flag is gone.
+    drop(leading);
     if let Some((election, log)) = election {
         log.abort();
         // Release the Lease, so a standby replica takes over at once.
@@ -204,13 +238,44 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     for task in cache_tasks {
         task.abort();
     }
-    let _ = stop.send(true);
     if let Some(task) = webhook_task {
         let _ = task.await;
     }
     let _ = diagnostics_task.await;
     let _ = health_task.await;
     Ok(())
+}
+
+/// The BareMetalHost operator, when its group is on and Ironic's endpoint is set.
+fn start_baremetalhost(
+    args: &ManagerArgs,
+    client: &kube::Client,
+    caches: &Caches,
+    metrics: &Arc<crate::metrics::Metrics>,
+    leading: &watch::Receiver<bool>,
+    stopping: &watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, ManagerError> {
+    let (Some(hosts), true) = (&caches.hosts, args.runs(ControllerGroup::Baremetalhost)) else {
+        return Ok(None);
+    };
+    let Some(endpoint) = args.ironic_endpoint.as_deref() else {
+        tracing::warn!(
+            "no --ironic-endpoint (IRONIC_ENDPOINT): the BareMetalHost controller does not run"
+        );
+        return Ok(None);
+    };
+    let Some(subscription) = hosts.subscribe() else {
+        return Ok(None);
+    };
+    let wiring = baremetalhost::Wiring {
+        client: client.clone(),
+        store: hosts.store.clone(),
+        hosts: subscription,
+        metrics: metrics.clone(),
+        leading: leading.clone(),
+        stopping: stopping.clone(),
+    };
+    Ok(Some(baremetalhost::start(args, endpoint, wiring)?))
 }
 
 async fn serve_health(

@@ -71,6 +71,20 @@ impl IronicProvisioner {
             .map(settled)
     }
 
+    /// Requests the change that begins a long operation (deploying, cleaning), marking the
+    /// outcome `started` when Ironic accepted it.
+    pub(super) async fn start_operation(
+        &self,
+        node: &Node,
+        request: ProvisionRequest,
+    ) -> ProvisionResult<Outcome> {
+        let flow = self.try_change_state(node, request).await?;
+        Ok(Outcome {
+            started: flow.is_continue(),
+            ..settled(flow)
+        })
+    }
+
     pub(super) async fn set_maintenance(&self, node: &Node, on: bool) -> ProvisionResult<Outcome> {
         let sent = if on {
             self.client

@@ -9,7 +9,7 @@ use super::patch::NodePatch;
 use crate::api::bmo::v1alpha1::AutomatedCleaningMode;
 use crate::bmo::provisioner::{Outcome, ProvisionResult, ProvisionerError};
 use crate::bmo::state::ProvisioningState;
-use crate::ironic::{states as s, targets};
+use crate::ironic::{ProvisionRequest, states as s, targets};
 
 pub(super) async fn deprovision(
     p: &IronicProvisioner,
@@ -41,7 +41,8 @@ pub(super) async fn deprovision(
             patch.set("/automated_clean", Some(json!(clean)));
             let node = proceed!(p.update(node, patch).await?);
             tracing::info!(uuid = %node.uuid, "deprovisioning started");
-            p.change_state(&node, targets::DELETED).await
+            p.start_operation(&node, ProvisionRequest::target(targets::DELETED))
+                .await
         }
         other => Err(ProvisionerError::Other(format!(
             "unhandled ironic state {other}"

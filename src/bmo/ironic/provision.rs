@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::IronicProvisioner;
-use super::actions::{LONG_DELAY, proceed, settled, unless_locked};
+use super::actions::{LONG_DELAY, proceed, unless_locked};
 use super::configdrive::configdrive;
 use super::device_hints::hint_map;
 use super::enroll::set_boot_properties;
@@ -97,5 +97,5 @@ async fn deploy(
         ..ProvisionRequest::target(targets::ACTIVE)
     };
     tracing::info!(uuid = %node.uuid, "provisioning started");
-    Ok(settled(p.try_change_state(&node, request).await?))
+    p.start_operation(&node, request).await
 }

@@ -84,7 +84,10 @@ impl Fixture {
                 Outcome::done()
             } else {
                 node.running.insert(operation, ());
-                Outcome::waiting(Duration::from_secs(3))
+                Outcome {
+                    started: true,
+                    ..Outcome::waiting(Duration::from_secs(3))
+                }
             }
         })
     }

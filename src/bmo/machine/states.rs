@@ -349,9 +349,16 @@ impl<P: Provisioner> Machine<'_, P> {
         if result.is_ok() {
             host::remove_annotation(self.host, REBOOT);
         }
+        let image = self.wanted_deployment();
+        let message = format!("Image provisioning started for {image}");
+        self.announce_start(&result, "ProvisioningStarted", message);
         if let Some(action) = self.unfinished(result, ErrorType::ProvisioningError, true) {
             return action;
         }
+        self.event(
+            "ProvisioningComplete",
+            format!("Image provisioning completed for {image}"),
+        );
         let (image, custom_deploy) = (
             self.host.spec.image.clone(),
             self.host.spec.custom_deploy.clone(),
@@ -423,9 +430,12 @@ impl<P: Provisioner> Machine<'_, P> {
         }
         let restart = self.retrying(ErrorType::ProvisioningError);
         let result = self.provisioner.deprovision(restart).await;
+        let message = "Image deprovisioning started".to_owned();
+        self.announce_start(&result, "DeprovisioningStarted", message);
         if let Some(action) = self.unfinished(result, ErrorType::ProvisioningError, false) {
             return action;
         }
+        self.event("DeprovisioningComplete", "Image deprovisioning completed");
         host::remove_annotation(self.host, REBOOT);
         let status = host::status_mut(self.host);
         status.provisioning.image = None;
@@ -495,6 +505,18 @@ impl<P: Provisioner> Machine<'_, P> {
         }
     }
 
+    /// An Event when this call began the operation.
+    fn announce_start(
+        &mut self,
+        result: &ProvisionResult<Outcome>,
+        reason: &'static str,
+        message: String,
+    ) {
+        if matches!(result, Ok(outcome) if outcome.started) {
+            self.event(reason, message);
+        }
+    }
+
     /// The backend is working: an earlier error is over. The status is saved only if that
     /// (or the call itself) changed it.
     fn progress(&mut self, delay: std::time::Duration, changed: bool) -> Action {
@@ -529,6 +551,16 @@ impl<P: Provisioner> Machine<'_, P> {
             status_custom_deploy: provisioning
                 .and_then(|p| p.custom_deploy.as_ref())
                 .map_or("", |deploy| deploy.method.as_str()),
+        }
+    }
+
+    /// The image URL (or custom deploy method) the spec asks for, as Events name it.
+    fn wanted_deployment(&self) -> String {
+        let deployment = self.deployment();
+        if deployment.spec_image_url.is_empty() {
+            deployment.spec_custom_deploy.to_owned()
+        } else {
+            deployment.spec_image_url.to_owned()
         }
     }
 

@@ -213,7 +213,7 @@ async fn an_image_is_provisioned_and_removing_it_deprovisions() {
             .expect("image");
     let (states, reasons, _) = settle(&mut host, &fixture).await;
     assert_eq!(states, [S::Available, S::Provisioning, S::Provisioned]);
-    assert!(reasons.is_empty(), "{reasons:?}");
+    assert_eq!(reasons, ["ProvisioningStarted", "ProvisioningComplete"]);
     let provisioned = status(&host);
     assert_eq!(
         provisioned
@@ -227,8 +227,9 @@ async fn an_image_is_provisioned_and_removing_it_deprovisions() {
     assert_eq!(provisioned.provisioning_fail_count, 0);
 
     host.spec.image = None;
-    let (states, _, _) = settle(&mut host, &fixture).await;
+    let (states, reasons, _) = settle(&mut host, &fixture).await;
     assert_eq!(states, [S::Provisioned, S::Deprovisioning, S::Available]);
+    assert_eq!(reasons, ["DeprovisioningStarted", "DeprovisioningComplete"]);
     assert_eq!(status(&host).provisioning.image, None);
 }
 
@@ -259,7 +260,15 @@ async fn provisioning_failures_are_retried_until_the_limit() {
     assert_eq!(status(&host).provisioning_fail_count, 1);
     let (states, reasons, _) = settle(&mut host, &fixture).await;
     assert_eq!(states, [S::Provisioning, S::Deprovisioning, S::Available]);
-    assert_eq!(reasons, ["ProvisioningError"], "the limit is told once");
+    assert_eq!(
+        reasons,
+        [
+            "DeprovisioningStarted",
+            "DeprovisioningComplete",
+            "ProvisioningError"
+        ],
+        "the limit is told once"
+    );
     assert_eq!(status(&host).provisioning_fail_count, 2);
     fixture.repair("provision");
     // The limit (2) is reached: the host stays available with the reason.

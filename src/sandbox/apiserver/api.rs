@@ -14,6 +14,7 @@ use super::patch::{self, PatchType};
 use super::registry::{Registry, Resource, ServedVersion};
 use super::request::ResourcePath;
 use super::reviews;
+use super::secrets;
 use super::selectors::{FieldSelector, LabelSelector, labels_of};
 use super::status::ApiError;
 use super::store::{Change, ObjectKey, ResourceKey, Store, StoreError};
@@ -599,6 +600,9 @@ impl Api {
     async fn to_storage(&self, resource: &Resource, object: Value) -> Result<Value, ApiError> {
         if events::is_events_view(&resource.group, &resource.plural) {
             return Ok(events::to_core(object)); // both Event views are stored as core Events
+        }
+        if secrets::is_secret(&resource.group, &resource.plural) {
+            return Ok(secrets::merge_string_data(object));
         }
         self.convert(resource, object, &resource.storage_version)
             .await
