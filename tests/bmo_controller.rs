@@ -3,6 +3,8 @@
 //! inspected, provisioned and deleted as a user would do it, checking what the user sees
 //! (status, HardwareData, the Secret's finalizer, Events) at each step.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -124,54 +126,21 @@ impl Bed {
             .expect("read secret")
     }
 
-    async fn enrol(&self, name: &str, mac: &str) {
-        self.create_secret(
-            &format!("{name}-bmc"),
-            json!({"username": "admin", "password": "s3cret"}),
-        )
-        .await;
-        let host: BareMetalHost = serde_json::from_value(json!({
-            "apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
-            "metadata": {"name": name},
-            "spec": {
-                "online": true,
-                "bootMACAddress": mac,
-                "bmc": {"address": "fake-hardware://127.0.0.1", "credentialsName": format!("{name}-bmc")},
-            },
-        }))
-        .expect("host");
-        self.hosts
-            .create(&PostParams::default(), &host)
-            .await
-            .expect("host created");
-    }
-
-    /// Waits until `done` holds for the host (or it is gone, when `done` accepts `None`).
     async fn wait_for(
         &self,
         name: &str,
         what: &str,
         done: impl Fn(Option<&BareMetalHost>) -> bool,
     ) -> Option<BareMetalHost> {
-        let deadline = Instant::now() + STEP_LIMIT;
-        loop {
-            let host = self.hosts.get_opt(name).await.expect("read host");
-            if done(host.as_ref()) {
-                return host;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name} never got {what}; last seen: {}",
-                serde_json::to_string_pretty(&host.map(|h| h.status)).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        common::wait_for_host(&self.hosts, name, what, STEP_LIMIT, done).await
     }
 
     async fn wait_for_state(&self, name: &str, state: &str) -> BareMetalHost {
-        self.wait_for(name, state, |host| provisioning_state(host) == Some(state))
-            .await
-            .expect("host exists")
+        self.wait_for(name, state, |host| {
+            common::provisioning_state(host) == Some(state)
+        })
+        .await
+        .expect("host exists")
     }
 
     async fn events_for(&self, name: &str) -> Vec<Event> {
@@ -191,14 +160,10 @@ impl Bed {
     }
 }
 
-fn provisioning_state(host: Option<&BareMetalHost>) -> Option<&str> {
-    Some(host?.status.as_ref()?.provisioning.state.as_str())
-}
-
 #[tokio::test]
 async fn a_host_goes_from_enrolment_to_provisioned_and_back_to_nothing() {
     let bed = bed().await;
-    bed.enrol("worker-0", "52:54:00:00:00:01").await;
+    common::enrol_fake_host(&bed.client, NAMESPACE, "worker-0", "52:54:00:00:00:01").await;
 
     // Registration and inspection end in `available`, with the hardware reported.
     let host = bed.wait_for_state("worker-0", "available").await;
@@ -245,7 +210,7 @@ async fn a_host_goes_from_enrolment_to_provisioned_and_back_to_nothing() {
         .expect("image set");
     let host = bed
         .wait_for("worker-0", "provisioned and powered on", |host| {
-            provisioning_state(host) == Some("provisioned")
+            common::provisioning_state(host) == Some("provisioned")
                 && host
                     .and_then(|h| h.status.as_ref())
                     .is_some_and(|s| s.powered_on)

@@ -1,5 +1,7 @@
 //! `capm3 manager` as an operator runs it.
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -353,4 +355,55 @@ async fn not_ready_until_the_watch_caches_sync() {
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("watch caches not synced"), "{body}");
     let _ = std::fs::remove_dir_all(&empty);
+}
+
+#[tokio::test]
+async fn the_manager_waits_for_ironic_then_runs_the_baremetalhost_operator() {
+    use capm3::api::bmo::v1alpha1::BareMetalHost;
+    use capm3::sandbox::ironic::{Simulator, knobs::Knobs};
+    let (_sandbox, kubeconfig, client) = sandbox("bmh", None).await;
+    // Ironic is not up yet when the manager starts.
+    let ironic_port = free_port();
+    let _manager = Child(
+        Command::new(env!("CARGO_BIN_EXE_capm3"))
+            .args([
+                "manager",
+                "--controllers=baremetalhost",
+                "--enable-fake-hardware",
+            ])
+            .args(["--webhook-port", "0", "--health-addr", "127.0.0.1:0"])
+            .args([
+                "--diagnostics-address",
+                "127.0.0.1:0",
+                "--insecure-diagnostics",
+            ])
+            .args([
+                "--ironic-endpoint",
+                &format!("http://127.0.0.1:{ironic_port}/v1"),
+            ])
+            .args(["--deploy-kernel-url", "http://127.0.0.1/ipa.kernel"])
+            .args(["--deploy-ramdisk-url", "http://127.0.0.1/ipa.initramfs"])
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("manager"),
+    );
+    common::enrol_fake_host(&client, "default", "worker-0", "52:54:00:00:00:01").await;
+    let hosts: kube::Api<BareMetalHost> = kube::Api::namespaced(client, "default");
+    let _ironic = Simulator::start(
+        format!("127.0.0.1:{ironic_port}").parse().expect("addr"),
+        Knobs::default(),
+    )
+    .await
+    .expect("simulator");
+    common::wait_for_host(
+        &hosts,
+        "worker-0",
+        "available",
+        Duration::from_secs(120),
+        |host| common::provisioning_state(host) == Some("available"),
+    )
+    .await;
 }

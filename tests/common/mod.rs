@@ -223,3 +223,63 @@ async fn server_with_webhook_server() -> (capm3::sandbox::apiserver::ApiServer, 
     );
     (server, ca.pem().to_owned())
 }
+
+/// Enrols a simulated host as a user would: a BMC Secret `<name>-bmc` and a BareMetalHost
+/// with a `fake-hardware` BMC (the manager needs `--enable-fake-hardware`), online.
+pub async fn enrol_fake_host(client: &kube::Client, namespace: &str, name: &str, mac: &str) {
+    use capm3::api::bmo::v1alpha1::BareMetalHost;
+    use k8s_openapi::api::core::v1::Secret;
+    use kube::api::{Api, PostParams};
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": format!("{name}-bmc")},
+        "stringData": {"username": "admin", "password": "s3cret"},
+    }))
+    .expect("secret");
+    Api::<Secret>::namespaced(client.clone(), namespace)
+        .create(&PostParams::default(), &secret)
+        .await
+        .expect("secret created");
+    let host: BareMetalHost = serde_json::from_value(serde_json::json!({
+        "apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
+        "metadata": {"name": name},
+        "spec": {
+            "online": true,
+            "bootMACAddress": mac,
+            "bmc": {"address": "fake-hardware://127.0.0.1", "credentialsName": format!("{name}-bmc")},
+        },
+    }))
+    .expect("host");
+    Api::<BareMetalHost>::namespaced(client.clone(), namespace)
+        .create(&PostParams::default(), &host)
+        .await
+        .expect("host created");
+}
+
+/// `status.provisioning.state` of a host, if it has one.
+pub fn provisioning_state(host: Option<&capm3::api::bmo::v1alpha1::BareMetalHost>) -> Option<&str> {
+    Some(host?.status.as_ref()?.provisioning.state.as_str())
+}
+
+/// Polls the host until `done` holds (or it is gone, when `done` accepts `None`), failing
+/// with its last status after `limit` (a bound on waiting, not a timing assertion).
+pub async fn wait_for_host(
+    hosts: &kube::Api<capm3::api::bmo::v1alpha1::BareMetalHost>,
+    name: &str,
+    what: &str,
+    limit: std::time::Duration,
+    done: impl Fn(Option<&capm3::api::bmo::v1alpha1::BareMetalHost>) -> bool,
+) -> Option<capm3::api::bmo::v1alpha1::BareMetalHost> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let host = hosts.get_opt(name).await.expect("read host");
+        if done(host.as_ref()) {
+            return host;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} never got {what}; last seen: {}",
+            serde_json::to_string_pretty(&host.map(|h| h.status)).unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
