@@ -223,6 +223,43 @@ async fn a_host_goes_from_enrolment_to_provisioned_and_back_to_nothing() {
         Some("http://127.0.0.1/image.qcow2")
     );
 
+    // Ironic loses the node (its database was reset): the host registers a new node and
+    // adopts it without re-provisioning.
+    let lost = status.provisioning.id.clone();
+    bed.sim
+        .ironic
+        .set_maintenance(&lost, Some("test"))
+        .expect("maintenance");
+    bed.sim.ironic.delete(&lost).expect("node deleted");
+    bed.hosts
+        .patch(
+            "worker-0",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"annotations": {"example.com/poke": "1"}}})),
+        )
+        .await
+        .expect("annotated");
+    let host = bed
+        .wait_for("worker-0", "a new node", |host| {
+            host.and_then(|h| h.status.as_ref())
+                .is_some_and(|s| !s.provisioning.id.is_empty() && s.provisioning.id != lost)
+        })
+        .await
+        .expect("host exists");
+    assert_eq!(common::provisioning_state(Some(&host)), Some("provisioned"));
+    let adopted = host
+        .status
+        .as_ref()
+        .expect("status")
+        .provisioning
+        .id
+        .clone();
+    let deadline = Instant::now() + STEP_LIMIT;
+    while bed.sim.ironic.node(&adopted).expect("node")["provision_state"] != "active" {
+        assert!(Instant::now() < deadline, "the new node was never adopted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     // Deletion deprovisions, removes the node and releases the Secret.
     bed.hosts
         .delete("worker-0", &DeleteParams::default())

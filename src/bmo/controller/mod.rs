@@ -34,6 +34,8 @@ pub const HOST_FINALIZER: &str = "baremetalhost.metal3.io";
 pub const CONTROLLER: &str = "baremetalhost";
 /// How long to wait after a failure to reach Kubernetes or Ironic.
 const ERROR_RETRY: Duration = Duration::from_secs(10);
+/// How long to wait after a write lost a race: the watch brings the newer host at once.
+const CONFLICT_RETRY: Duration = Duration::from_secs(1);
 
 /// What every reconcile shares.
 pub struct Context<F: ProvisionerFactory> {
@@ -128,6 +130,14 @@ fn error_policy<F: ProvisionerFactory>(
     error: &reconcile::Error,
     _context: Arc<Context<F>>,
 ) -> controller::Action {
+    if error.is_conflict() {
+        // Someone else wrote the host first; this pass is redone on the newer version.
+        tracing::debug!(
+            host = %host.metadata.name.as_deref().unwrap_or_default(),
+            "write conflict, retrying: {error}"
+        );
+        return controller::Action::requeue(CONFLICT_RETRY);
+    }
     tracing::warn!(
         host = %host.metadata.name.as_deref().unwrap_or_default(),
         namespace = %host.metadata.namespace.as_deref().unwrap_or_default(),

@@ -33,6 +33,13 @@ pub enum Error {
     Provisioner(#[from] ProvisionerError),
 }
 
+impl Error {
+    /// A write lost a race (409 Conflict): the host changed since the cache saw it.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Kube(kube::Error::Api(status)) if status.code == 409)
+    }
+}
+
 pub async fn reconcile<F: ProvisionerFactory>(
     host: Arc<BareMetalHost>,
     context: Arc<Context<F>>,
