@@ -28,6 +28,14 @@ pub enum ProvisioningState {
 use ProvisioningState::*;
 
 impl ProvisioningState {
+    /// States in which the node is at rest in Ironic and only polled for power and health.
+    pub fn at_rest(self) -> bool {
+        matches!(
+            self,
+            Ready | Available | Provisioned | ExternallyProvisioned
+        )
+    }
+
     pub const ALL: [ProvisioningState; 14] = [
         None,
         Unmanaged,

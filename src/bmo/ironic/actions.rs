@@ -112,6 +112,7 @@ impl IronicProvisioner {
         tracing::info!(uuid = %node.uuid, ?paths, "updating node");
         let updated = unless_locked(self.client.patch_node(&node.uuid, patch.ops()).await)?;
         if let ControlFlow::Continue(node) = &updated {
+            self.snapshot.changed(&node.uuid);
             self.remember(Some(node.clone()));
         }
         Ok(updated)

@@ -39,18 +39,28 @@ impl IronicProvisioner {
         if uuid.is_empty() {
             return Err(ProvisionerError::NeedsRegistration);
         }
-        let node = self
-            .client
-            .find_node(&uuid)
-            .await?
-            .ok_or(ProvisionerError::NeedsRegistration)?;
+        let listed = if self.host.state.at_rest() {
+            self.snapshot.node(&self.client, &uuid).await?
+        } else {
+            None
+        };
+        let node = match listed {
+            Some(node) => node,
+            None => self
+                .client
+                .find_node(&uuid)
+                .await?
+                .ok_or(ProvisionerError::NeedsRegistration)?,
+        };
         self.remember(Some(node.clone()));
         Ok(node)
     }
 
     /// Forgets the node after a change, so the next read sees Ironic's view.
     pub(super) fn forget(&self) {
-        self.known.lock().unwrap_or_else(|p| p.into_inner()).node = None;
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        self.snapshot.changed(&known.uuid);
+        known.node = None;
     }
 
     /// Registration's lookup: by ID, by `ns~name`, by the legacy bare name, then by the

@@ -19,6 +19,7 @@ mod power;
 mod prepare;
 mod provision;
 mod register;
+pub mod snapshot;
 #[cfg(test)]
 mod test_support;
 
@@ -55,6 +56,7 @@ pub struct Config {
 pub struct IronicProvisionerFactory {
     client: Arc<IronicClient>,
     config: Arc<Config>,
+    snapshot: Arc<snapshot::Snapshot>,
 }
 
 impl IronicProvisionerFactory {
@@ -62,6 +64,7 @@ impl IronicProvisionerFactory {
         IronicProvisionerFactory {
             client: Arc::new(client),
             config: Arc::new(config),
+            snapshot: Arc::default(),
         }
     }
 }
@@ -81,6 +84,7 @@ impl ProvisionerFactory for IronicProvisionerFactory {
         IronicProvisioner {
             client: self.client.clone(),
             config: self.config.clone(),
+            snapshot: self.snapshot.clone(),
             known: Mutex::new(lookup::Known {
                 uuid: host.provisioner_id.clone(),
                 node: None,
@@ -95,6 +99,8 @@ impl ProvisionerFactory for IronicProvisionerFactory {
 pub struct IronicProvisioner {
     client: Arc<IronicClient>,
     config: Arc<Config>,
+    /// The shared listing hosts at rest read their node from.
+    snapshot: Arc<snapshot::Snapshot>,
     host: HostData,
     access: Result<AccessDetails, BmcError>,
     /// The node as last read or written during this reconcile.
