@@ -168,4 +168,48 @@ mod tests {
             "d: 1.5\ne: 1e+06\nf: 1\ni: -3\nt: true\nz: null\n"
         );
     }
+
+    mod round_trip {
+        use proptest::prelude::*;
+        use serde_json::{Map, Value};
+
+        use super::to_string;
+
+        /// Characters that exercise quoting, escaping, breaks and folding.
+        fn text() -> impl Strategy<Value = String> {
+            prop::string::string_regex(
+                "[ -~\t\n\r\u{0}\u{7}\u{85}\u{a0}\u{2028}\u{feff}é😀]{0,120}|[0-9a-f:.+-]{0,20}",
+            )
+            .expect("a valid pattern")
+        }
+
+        fn value() -> impl Strategy<Value = Value> {
+            let scalar = prop_oneof![
+                text().prop_map(Value::String),
+                any::<i64>().prop_map(Value::from),
+                any::<bool>().prop_map(Value::from),
+                Just(Value::Null),
+            ];
+            scalar.prop_recursive(3, 24, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map(text(), inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+                ]
+            })
+        }
+
+        proptest! {
+            // Whatever is written reads back as the same value: quoting and escaping never
+            // change content, for keys and values alike.
+            #[test]
+            fn output_reads_back_as_the_input(map in prop::collection::btree_map(text(), value(), 1..6)) {
+                let value = Value::Object(map.into_iter().collect());
+                let yaml = to_string(&value);
+                let read: Value = serde_norway::from_str(&yaml)
+                    .map_err(|e| TestCaseError::fail(format!("{e}: {yaml}")))?;
+                prop_assert_eq!(read, value, "{}", yaml);
+            }
+        }
+    }
 }
