@@ -11,5 +11,6 @@ pub mod duration;
 pub mod ironic;
 pub mod manager;
 pub mod metrics;
+pub mod render;
 pub mod sandbox;
 pub mod tls;
