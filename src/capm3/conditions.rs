@@ -72,6 +72,8 @@ pub mod v1beta1 {
     /// The conditions a Metal3Machine's v1beta1 `Ready` summarises.
     pub const MACHINE_READY_OF: [&str; 3] =
         [ASSOCIATE_BMH, METAL3_DATA_READY, KUBERNETES_NODE_READY];
+    /// The conditions a Metal3Cluster's v1beta1 `Ready` summarises.
+    pub const CLUSTER_READY_OF: [&str; 1] = [BAREMETAL_INFRASTRUCTURE_READY];
 
     pub mod reason {
         pub const WAITING_FOR_OWNER_REF: &str = "WaitingForM3MachineOwnerRef";
@@ -281,6 +283,41 @@ pub fn apply_v1beta1(
     conditions
 }
 
+/// `existing` with `changes` applied and `Ready` set to the summary of `of`, unless
+/// `changes` set `Ready` themselves (a Metal3Cluster being deleted): what upstream's deferred
+/// patch does with every reconcile.
+pub fn apply_with_summary(
+    existing: &[Condition],
+    changes: &[Cond],
+    of: &[&str],
+    generation: Option<i64>,
+    now: &Time,
+) -> Vec<Condition> {
+    let conditions = apply(existing, changes, generation, now);
+    if changes.iter().any(|c| c.type_ == READY) {
+        return conditions;
+    }
+    let ready = summary(&conditions, of);
+    apply(&conditions, &[ready], generation, now)
+}
+
+/// [`apply_with_summary`] for the v1beta1 list.
+pub fn apply_v1beta1_with_summary(
+    existing: &[V1Beta1Condition],
+    changes: &[LegacyCond],
+    of: &[&str],
+    now: &Time,
+) -> Vec<V1Beta1Condition> {
+    let conditions = apply_v1beta1(existing, changes, now);
+    if changes.iter().any(|c| c.type_ == v1beta1::READY) {
+        return conditions;
+    }
+    match summary_v1beta1(&conditions, of) {
+        Some(ready) => apply_v1beta1(&conditions, &[ready], now),
+        None => conditions,
+    }
+}
+
 /// The `Ready` summary of `of`, as Cluster API's `SetSummaryCondition` computes it: False if
 /// any is False, else Unknown if any is Unknown or missing, else True; the message lists the
 /// conditions that are not True.
@@ -445,6 +482,47 @@ mod tests {
             summary
                 .message
                 .starts_with("* AssociateBareMetalHost: no host")
+        );
+    }
+
+    /// The summary follows the changes, unless the changes set `Ready` themselves.
+    #[test]
+    fn apply_with_summaries() {
+        let written = apply_with_summary(
+            &[],
+            &[Cond::yes(BAREMETAL_INFRASTRUCTURE_READY, reason::READY)],
+            &CLUSTER_READY_OF,
+            Some(1),
+            &time(1),
+        );
+        assert!(is_true(&written, READY));
+        let deleting = apply_with_summary(
+            &written,
+            &[Cond::no(READY, reason::DELETING, "")],
+            &CLUSTER_READY_OF,
+            Some(1),
+            &time(2),
+        );
+        assert_eq!(
+            deleting
+                .iter()
+                .find(|c| c.type_ == READY)
+                .map(|c| c.reason.as_str()),
+            Some(reason::DELETING)
+        );
+        let legacy = apply_v1beta1_with_summary(
+            &[],
+            &[LegacyCond::yes(v1beta1::BAREMETAL_INFRASTRUCTURE_READY)],
+            &v1beta1::CLUSTER_READY_OF,
+            &time(1),
+        );
+        assert!(
+            legacy
+                .iter()
+                .any(|c| c.r#type == v1beta1::READY && c.status == "True")
+        );
+        assert!(
+            apply_v1beta1_with_summary(&[], &[], &v1beta1::CLUSTER_READY_OF, &time(1)).is_empty()
         );
     }
 

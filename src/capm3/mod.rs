@@ -5,8 +5,10 @@
 
 pub mod associate;
 pub mod changes;
+pub mod cluster;
 pub mod conditions;
 pub mod data;
+pub mod delete;
 pub mod names;
 pub mod node_reuse;
 pub mod outcome;
@@ -15,6 +17,7 @@ pub mod preconditions;
 pub mod provider_id;
 pub mod select;
 pub mod selector;
+pub mod template;
 
 #[cfg(test)]
 mod fixtures;
