@@ -196,7 +196,7 @@ mod tests {
 
     use super::*;
     use crate::capm3::conditions::Status;
-    use crate::capm3::fixtures::{NS, cluster};
+    use crate::capm3::fixtures::{NS, cluster, merge};
 
     fn m3c(overlay: Value) -> Metal3Cluster {
         let mut base = json!({
@@ -207,16 +207,7 @@ mod tests {
             "status": {"conditions": [{"type": "Paused", "status": "False", "reason": "NotPaused", "message": "",
                                        "lastTransitionTime": "2026-01-01T00:00:00Z"}]},
         });
-        if let (Some(base), Value::Object(overlay)) = (base.as_object_mut(), overlay) {
-            for (key, value) in overlay {
-                match (base.get_mut(&key), value) {
-                    (Some(Value::Object(inner)), Value::Object(value)) => inner.extend(value),
-                    (_, value) => {
-                        base.insert(key, value);
-                    }
-                }
-            }
-        }
+        merge(&mut base, overlay);
         serde_json::from_value(base).expect("m3c")
     }
 
@@ -263,7 +254,7 @@ mod tests {
     fn invalid_endpoint() {
         for endpoint in [
             json!({"host": "", "port": 6443}),
-            json!({"host": "127.0.0.1"}),
+            json!({"host": "127.0.0.1", "port": null}),
             json!({"host": "127.0.0.1", "port": 0}),
         ] {
             let plan = run(

@@ -296,25 +296,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::capm3::fixtures::{NS, cluster, host, machine};
+    use crate::capm3::fixtures::{NS, cluster, host, machine, owned_host};
 
     fn ours(state: &str, overlay: Value) -> BareMetalHost {
-        let mut base = json!({"spec": {"consumerRef": {"kind": "Metal3Machine", "name": "m3m", "namespace": NS,
-                                                         "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2"}},
-                              "metadata": {"labels": {"cluster.x-k8s.io/cluster-name": "test1"}}});
-        merge(&mut base, overlay);
-        host("h1", state, base)
-    }
-
-    fn merge(base: &mut Value, overlay: Value) {
-        match (base, overlay) {
-            (Value::Object(base), Value::Object(overlay)) => {
-                for (key, value) in overlay {
-                    merge(base.entry(key).or_insert(Value::Null), value);
-                }
-            }
-            (base, overlay) => *base = overlay,
-        }
+        owned_host(state, overlay)
     }
 
     fn pass(

@@ -30,7 +30,8 @@ fn build<T: serde::de::DeserializeOwned>(mut base: Value, overlay: Value) -> T {
     serde_json::from_value(base).expect("fixture deserializes")
 }
 
-fn merge(base: &mut Value, overlay: Value) {
+/// Overlays `overlay` on `base`, object by object.
+pub fn merge(base: &mut Value, overlay: Value) {
     match (base, overlay) {
         (Value::Object(base), Value::Object(overlay)) => {
             for (key, value) in overlay {
@@ -61,6 +62,17 @@ pub fn host(name: &str, state: &str, overlay: Value) -> BareMetalHost {
         }),
         overlay,
     )
+}
+
+/// The host `h1` associated with the Metal3Machine `m3m` of cluster `test1`, in `state`.
+pub fn owned_host(state: &str, overlay: Value) -> BareMetalHost {
+    let mut base = json!({
+        "spec": {"consumerRef": {"kind": "Metal3Machine", "name": "m3m", "namespace": NS,
+                                 "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2"}},
+        "metadata": {"labels": {"cluster.x-k8s.io/cluster-name": "test1"}},
+    });
+    merge(&mut base, overlay);
+    host("h1", state, base)
 }
 
 /// A Metal3Machine `name` with an image, with `overlay` merged in.

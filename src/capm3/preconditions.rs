@@ -182,6 +182,30 @@ pub fn bootstrap_gate(owner: &Machine) -> Result<(), Report> {
         )))
 }
 
+/// Whether `machine` is provisioned (providerID set, `status.initialization.provisioned`) and
+/// Cluster API has linked its Node (`Machine.status.nodeRef`): a pass then only keeps the host
+/// in line ([`super::associate::update`]) and reports `AssociateMetal3MachineMetaData` True
+/// (reconcileNormal step 2).
+pub fn linked(machine: &Metal3Machine, owner: &Machine) -> bool {
+    let provider_id = machine
+        .spec
+        .provider_id
+        .as_deref()
+        .is_some_and(|id| !id.is_empty());
+    let provisioned = machine
+        .status
+        .as_ref()
+        .and_then(|s| s.initialization.as_ref())
+        .and_then(|i| i.provisioned)
+        == Some(true);
+    let node = owner
+        .status
+        .as_ref()
+        .and_then(|s| s.node_ref.as_ref())
+        .is_some_and(|n| !n.name.is_empty());
+    provider_id && provisioned && node
+}
+
 /// Adds `clusterctl.cluster.x-k8s.io/block-move` to the host of `machine` while it is
 /// neither blocked nor paused, so that `clusterctl move` waits for its pause and status
 /// annotations (M3M-09). It stays on after the machine is deleted, as upstream (quirk 5).
@@ -358,23 +382,10 @@ mod tests {
 
     use super::*;
     use crate::capm3::conditions::Status;
-    use crate::capm3::fixtures::{NS, capi_machine, cluster, host, machine};
+    use crate::capm3::fixtures::{NS, capi_machine, cluster, host, machine, owned_host};
 
     fn ours(overlay: Value) -> BareMetalHost {
-        let mut value = json!({"spec": {"consumerRef": {"kind": "Metal3Machine", "name": "m3m", "namespace": NS,
-                                                          "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2"}},
-                               "metadata": {"labels": {"cluster.x-k8s.io/cluster-name": "test1"}}});
-        if let (Some(base), Value::Object(extra)) = (value.as_object_mut(), overlay) {
-            for (key, extra) in extra {
-                match (base.get_mut(&key), extra) {
-                    (Some(Value::Object(inner)), Value::Object(extra)) => inner.extend(extra),
-                    (_, extra) => {
-                        base.insert(key, extra);
-                    }
-                }
-            }
-        }
-        host("h1", "provisioned", value)
+        owned_host("provisioned", overlay)
     }
 
     fn ready_cluster(overlay: Value) -> Cluster {
@@ -492,6 +503,20 @@ mod tests {
             json!({"spec": {"bootstrap": {"dataSecretName": null}}}),
         );
         assert!(!bootstrap_ready(&none));
+    }
+
+    #[test]
+    fn linked_machines() {
+        let provisioned = machine(
+            "m3m",
+            json!({"spec": {"providerID": "metal3://metal3/h1/m3m"},
+                                                "status": {"initialization": {"provisioned": true}}}),
+        );
+        let mut owner = capi_machine("m1", json!({}));
+        assert!(!linked(&provisioned, &owner));
+        owner.status = serde_json::from_value(json!({"nodeRef": {"name": "n1"}})).expect("status");
+        assert!(linked(&provisioned, &owner));
+        assert!(!linked(&machine("m3m", json!({})), &owner));
     }
 
     /// M3M-09: block-move on an associated host that is neither blocked nor paused.
