@@ -409,38 +409,46 @@ fn association_failed(message: &str, next: Next) -> Report {
         ))
 }
 
-/// The per-pass host writes once associated (§1.2.5 Update): consumerRef and spec on the
-/// host, the annotation and addresses on the Metal3Machine, `AssociateBareMetalHost` True
-/// (keeping a node-reuse reason already there). `machine` must already carry the data
-/// secrets of [`super::data::data_secrets`]. `None` host: it disappeared, wait for it.
+/// What one update pass writes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostUpdate {
+    /// Merge patch for the host, guarded by its resourceVersion.
     pub host_patch: Option<Value>,
+    /// The host annotation and `status.addresses` (ASC-11).
     pub machine: MachineChanges,
     pub report: Report,
 }
 
+/// The per-pass host writes once associated (§1.2.5 Update): consumerRef and spec on the
+/// host, the annotation and addresses on the Metal3Machine, `AssociateBareMetalHost` True
+/// (keeping a node-reuse reason already there). `machine` must already carry the data
+/// Secrets of [`super::data::data_secrets`]. `None` host: it disappeared, wait for it.
+/// `linked`: the machine is already linked to its Node ([`super::preconditions::linked`]),
+/// where upstream reports a failure as `UpdateError` rather than `CreateError`.
 pub fn update(
     machine: &Metal3Machine,
     owner: &Machine,
     host: Option<&BareMetalHost>,
+    linked: bool,
 ) -> Result<HostUpdate, Report> {
+    let failed = |message: String, next: Next| {
+        let reason = if linked {
+            reason::UPDATE_ERROR
+        } else {
+            reason::CREATE_ERROR
+        };
+        Report::next(next).with(Cond::no(
+            cond::ASSOCIATE_METAL3_MACHINE_META_DATA,
+            reason,
+            format!("failed to update BareMetalHost: {message}"),
+        ))
+    };
     let Some(host) = host else {
         let message = format!("BareMetalHost not found for machine {}", owner.name_any());
-        return Err(Report::next(Next::later()).with(Cond::no(
-            cond::ASSOCIATE_METAL3_MACHINE_META_DATA,
-            reason::UPDATE_ERROR,
-            message,
-        )));
+        return Err(failed(message, Next::later()));
     };
-    let host_patch =
-        host_patch(machine, &owner.spec.cluster_name, host, true).map_err(|error| {
-            Report::next(Next::Retry(error.0.clone())).with(Cond::no(
-                cond::ASSOCIATE_METAL3_MACHINE_META_DATA,
-                reason::CREATE_ERROR,
-                format!("failed to update BareMetalHost: {error}"),
-            ))
-        })?;
+    let host_patch = host_patch(machine, &owner.spec.cluster_name, host, true)
+        .map_err(|error| failed(error.0.clone(), Next::Retry(error.0)))?;
     let key = host_key(host);
     let addresses = addresses(host);
     let current = machine.status.as_ref();
@@ -830,7 +838,8 @@ mod tests {
             "status": {"userData": {"name": "u"}, "conditions": [{"type": "AssociateBareMetalHost", "status": "True",
                 "reason": "AssociateBareMetalHostViaNodeReuseSuccess", "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}),
         );
-        let update = update(&m3m, &capi_machine("m1", json!({})), Some(&bmh)).expect("update");
+        let update =
+            update(&m3m, &capi_machine("m1", json!({})), Some(&bmh), false).expect("update");
         assert_eq!(update.machine.host_annotation, None);
         assert_eq!(
             update
@@ -850,8 +859,9 @@ mod tests {
             Some(json!("http://127.0.0.1/image.qcow2"))
         );
         let missing =
-            super::update(&m3m, &capi_machine("m1", json!({})), None).expect_err("missing");
+            super::update(&m3m, &capi_machine("m1", json!({})), None, true).expect_err("missing");
         assert_eq!(missing.next, Next::later());
+        assert_eq!(missing.conditions[0].reason, reason::UPDATE_ERROR);
         assert_eq!(associated_host(&m3m), Some("h1"));
     }
 }

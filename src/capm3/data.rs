@@ -158,7 +158,7 @@ pub fn rendered_data(
         return Ok(None);
     }
     let Some(claim) = claim else {
-        return Err(Report::next(Next::later()));
+        return Err(waiting("waiting for the Metal3DataClaim"));
     };
     claim
         .status
@@ -166,7 +166,7 @@ pub fn rendered_data(
         .and_then(|s| s.rendered_data.clone())
         .filter(|r| r.name.as_deref().is_some_and(|n| !n.is_empty()))
         .map(Some)
-        .ok_or_else(|| Report::next(Next::later()))
+        .ok_or_else(|| waiting("waiting for Metal3DataTemplate to be available"))
 }
 
 /// Second half of WaitForM3Metadata, once `data` (the Metal3Data `rendered` names, if found)
@@ -179,7 +179,7 @@ pub fn data_secrets(
 ) -> Result<(MachineChanges, Report), Report> {
     let status = machine.status.as_ref();
     let Some(data) = data.filter(|d| d.status.as_ref().and_then(|s| s.ready) == Some(true)) else {
-        return Err(Report::next(Next::later())
+        return Err(waiting("waiting for Metal3Data to become ready")
             .with(Cond::no(
                 cond::METAL3_DATA_READY,
                 reason::WAITING_FOR_METAL3_DATA,
@@ -219,6 +219,16 @@ pub fn data_secrets(
         ))
         .with_v1beta1(LegacyCond::yes(v1beta1::METAL3_DATA_READY));
     Ok((changes, report))
+}
+
+/// A wait for the rendered data, reported as upstream does (`AssociateMetal3MachineMetaData`
+/// False/`CreateError`), looking again in 30 s.
+fn waiting(message: &str) -> Report {
+    Report::next(Next::later()).with(Cond::no(
+        cond::ASSOCIATE_METAL3_MACHINE_META_DATA,
+        reason::CREATE_ERROR,
+        format!("failed to update BareMetalHost: {message}"),
+    ))
 }
 
 /// `Metal3DataReady` True/`SecretsSetExternally` once the providerID is set, unless it is
@@ -410,14 +420,12 @@ mod tests {
             json!({"status": {"metaData": {"name": "mine", "namespace": NS}}}),
         );
         let waiting = data_secrets(&m3m, &rendered, Some(&data(false))).expect_err("wait");
-        assert_eq!(
-            waiting.conditions,
-            vec![Cond::no(
-                cond::METAL3_DATA_READY,
-                reason::WAITING_FOR_METAL3_DATA,
-                ""
-            )]
-        );
+        assert!(waiting.conditions.contains(&Cond::no(
+            cond::METAL3_DATA_READY,
+            reason::WAITING_FOR_METAL3_DATA,
+            ""
+        )));
+        assert_eq!(waiting.conditions[0].reason, reason::CREATE_ERROR);
         assert_eq!(waiting.next, Next::later());
         assert!(data_secrets(&m3m, &rendered, None).is_err());
         let (changes, report) = data_secrets(&m3m, &rendered, Some(&data(true))).expect("ready");

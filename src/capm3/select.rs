@@ -204,7 +204,7 @@ pub fn choose<'h>(
     rng: &mut fastrand::Rng,
 ) -> Option<Choice<'h>> {
     let mut sorted = candidates.to_vec();
-    sorted.sort_by_key(|(host, _)| host.name_any());
+    sorted.sort_by(|(a, _), (b, _)| a.metadata.name.cmp(&b.metadata.name));
     let hosts = |wanted: fn(&Candidate) -> bool| -> Vec<&'h BareMetalHost> {
         sorted
             .iter()
