@@ -6,6 +6,7 @@
 pub mod api;
 pub mod bmc;
 pub mod bmo;
+pub mod capm3;
 pub mod crds;
 pub mod duration;
 pub mod ironic;
