@@ -7,6 +7,7 @@
 pub mod address;
 pub mod allocate;
 pub mod claim;
+pub mod controller;
 pub mod indexes;
 pub mod naming;
 pub mod objects;
