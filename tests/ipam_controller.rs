@@ -742,3 +742,88 @@ async fn cluster_labels_owner_and_pause() {
     assert_eq!(env.served("node").await.spec.address, "192.168.0.11");
     env.stop().await;
 }
+
+/// A deleting pool serves no one and lets waiting claims go, so they can be deleted after it.
+#[tokio::test]
+async fn pool_deletion_lets_waiting_claims_go() {
+    let mut env = Env::start().await;
+    env.controller(true);
+    env.pool(
+        "one",
+        json!({"namePrefix": "one", "pools": [{"start": "10.2.0.1", "end": "10.2.0.1"}]}),
+    )
+    .await;
+    env.claim("holder", "one", json!({})).await;
+    env.served("holder").await;
+    env.claim("waiting", "one", json!({})).await;
+    assert_eq!(env.error_of("waiting").await, "Exhausted IP Pools");
+    env.delete::<IPPool>("one").await;
+    eventually("waiting claim let go", || async {
+        let claim: IPClaim = env.get("waiting").await?;
+        claim
+            .metadata
+            .finalizers
+            .is_none_or(|f| f.is_empty())
+            .then_some(())
+    })
+    .await;
+    assert!(
+        env.get::<IPPool>("one").await.is_some(),
+        "held by an address"
+    );
+    env.delete::<IPClaim>("holder").await;
+    env.gone::<IPPool>("one").await;
+    env.delete::<IPClaim>("waiting").await;
+    env.gone::<IPClaim>("waiting").await;
+    env.stop().await;
+}
+
+/// the address of a claim that went without its release (finalizer removed by hand) is
+/// released on the pool's next pass, and handed out again.
+#[tokio::test]
+async fn orphaned_addresses_are_released() {
+    let mut env = Env::start().await;
+    env.controller(true);
+    env.pool(
+        "one",
+        json!({"namePrefix": "one", "pools": [{"start": "10.3.0.1", "end": "10.3.0.1"}]}),
+    )
+    .await;
+    env.claim("forced", "one", json!({})).await;
+    env.served("forced").await;
+    env.merge::<IPClaim>("forced", json!({"metadata": {"finalizers": null}}))
+        .await;
+    env.delete::<IPClaim>("forced").await;
+    env.gone::<IPClaim>("forced").await;
+    env.claim("next", "one", json!({})).await;
+    assert_eq!(env.served("next").await.spec.address, "10.3.0.1");
+    let events = env.events_for("one").await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("AddressReleased"))
+    );
+    env.stop().await;
+}
+
+/// two pools with one namePrefix in a namespace do not fight over IPAddress names: an
+/// address whose name the other pool's IPAddress has is skipped.
+#[tokio::test]
+async fn pools_sharing_a_name_prefix() {
+    let mut env = Env::start().await;
+    env.controller(true);
+    for name in ["first", "second"] {
+        env.pool(
+            name,
+            json!({"namePrefix": "same", "pools": [{"start": "10.4.0.1", "end": "10.4.0.9"}]}),
+        )
+        .await;
+    }
+    env.claim("x", "first", json!({})).await;
+    assert_eq!(env.served("x").await.spec.address, "10.4.0.1");
+    env.claim("y", "second", json!({})).await;
+    let y = env.served("y").await;
+    assert_eq!(y.spec.address, "10.4.0.2");
+    assert_eq!(y.spec.pool.name.as_deref(), Some("second"));
+    env.stop().await;
+}

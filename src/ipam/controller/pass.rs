@@ -18,9 +18,11 @@ use super::kinds::{AddressObject, Addresses, ClaimObject};
 use super::writes::{self, event, get_fresh, list_fresh, lost_race};
 use crate::api::capi::{self, IPAddressClaim};
 use crate::api::ipam::v1alpha1::{IPAddress, IPClaim, IPPool};
+use crate::ipam::address::Ip;
 use crate::ipam::allocate::{Holder, InUse};
 use crate::ipam::claim::{Step, order_key, step};
 use crate::ipam::indexes;
+use crate::ipam::naming::address_name;
 use crate::kubeutil::finalizers;
 
 /// What a pass leaves for the pool's reconcile.
@@ -46,12 +48,17 @@ pub async fn run(context: &Context, pool: &IPPool) -> Result<Outcome, kube::Erro
     let namespace = pool.namespace().unwrap_or_default();
     let name = pool.name_any();
     let deleting = pool.metadata.deletion_timestamp.is_some();
+    let metal3: Vec<IPAddress> = list_fresh(&context.client, &namespace).await?;
+    let capi: Vec<capi::IPAddress> = list_fresh(&context.client, &namespace).await?;
+    let mut in_use = InUse::new(&pool.spec, deleting);
+    hold_name_clashes(&mut in_use, pool, &metal3);
+    hold_name_clashes(&mut in_use, pool, &capi);
     let addresses = Addresses {
-        metal3: of_pool(list_fresh(&context.client, &namespace).await?, &name),
-        capi: of_pool(list_fresh(&context.client, &namespace).await?, &name),
+        metal3: of_pool(metal3, &name),
+        capi: of_pool(capi, &name),
     };
     let mut pass = Pass {
-        in_use: InUse::new(&pool.spec, deleting),
+        in_use,
         context,
         pool,
         namespace,
@@ -68,7 +75,10 @@ pub async fn run(context: &Context, pool: &IPPool) -> Result<Outcome, kube::Erro
     pass.release_all(&metal3).await;
     pass.release_all(&capi).await;
     // Q-17, fixed: a deleting pool only releases.
-    if !deleting {
+    if deleting {
+        pass.let_go(&metal3).await;
+        pass.let_go(&capi).await;
+    } else {
         pass.serve_all(&metal3).await;
         pass.serve_all(&capi).await;
     }
@@ -79,6 +89,19 @@ pub async fn run(context: &Context, pool: &IPPool) -> Result<Outcome, kube::Erro
             addresses: pass.addresses.metal3.len() + pass.addresses.capi.len(),
             again: pass.again,
         }),
+    }
+}
+
+/// Addresses whose IPAddress name another pool's IPAddress already has: two pools with the
+/// same `namePrefix` and overlapping ranges would otherwise try them on every pass.
+fn hold_name_clashes<A: AddressObject>(in_use: &mut InUse, pool: &IPPool, listed: &[A]) {
+    for address in listed.iter().filter(|a| !a.of_pool(&pool.name_any())) {
+        let Some(ip) = Ip::parse(address.address()) else {
+            continue;
+        };
+        if address.name_any() == address_name(&pool.spec.name_prefix, &ip.to_string()) {
+            in_use.hold(address.address(), Holder::Taken);
+        }
     }
 }
 
@@ -223,6 +246,24 @@ impl Pass<'_> {
         for claim in claims {
             if step(claim.meta(), C::FINALIZER, claim.served()) == Step::Serve {
                 self.serve(claim.as_ref()).await;
+            }
+        }
+    }
+
+    /// A deleting pool serves no one: claims waiting for an address (an earlier failure left
+    /// our finalizer on them) are let go, or they could not be deleted once the pool is gone.
+    async fn let_go<C: ClaimObject>(&mut self, claims: &[Arc<C>]) {
+        for claim in claims {
+            let waiting = step(claim.meta(), C::FINALIZER, claim.served()) == Step::Serve;
+            let name = claim.name_any();
+            let holds = C::Address::listed(&self.addresses)
+                .iter()
+                .any(|address| address.claim() == name);
+            if waiting && !holds {
+                let api = self.api::<C>();
+                if let Err(error) = finalizers::release(&api, claim.as_ref(), C::FINALIZER).await {
+                    self.note(error);
+                }
             }
         }
     }
