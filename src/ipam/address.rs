@@ -33,10 +33,6 @@ impl Ip {
         self.0 >> 32 == 0xffff
     }
 
-    pub fn value(self) -> u128 {
-        self.0
-    }
-
     /// The highest address an offset from `self` may reach before `addOffsetToIP` reports an
     /// overflow: IPv4 addresses stay IPv4.
     fn overflow_limit(self) -> u128 {
