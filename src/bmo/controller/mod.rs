@@ -91,24 +91,11 @@ pub async fn run<F: ProvisionerFactory>(
             PredicateConfig::default(),
         )
         .filter_map(|host| std::future::ready(host.ok().map(Arc::new)));
-    // One trigger each time this replica starts leading (at once if it already does).
-    let elected = futures::stream::unfold(
-        (context.leading.clone(), true),
-        |(mut leading, first)| async move {
-            if !first {
-                leading.changed().await.ok()?;
-            }
-            loop {
-                if *leading.borrow_and_update() {
-                    return Some(((), (leading, false)));
-                }
-                leading.changed().await.ok()?;
-            }
-        },
-    );
     Controller::for_shared_stream(changes, store)
         .with_config(controller::Config::default().concurrency(concurrency))
-        .reconcile_all_on(elected)
+        .reconcile_all_on(crate::kubeutil::leadership::elected(
+            context.leading.clone(),
+        ))
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, error_policy, context)
         .for_each(|result| {

@@ -59,59 +59,7 @@ async fn remove_annotations(
     Ok(())
 }
 
-/// Sets the finalizer list, failing if the host changed since it was read.
-pub async fn finalizers<K>(
-    api: &Api<K>,
-    object: &K,
-    finalizers: Vec<String>,
-) -> Result<(), kube::Error>
-where
-    K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    let meta = object.meta();
-    let name = meta.name.clone().unwrap_or_default();
-    let patch = json!({"metadata": {"resourceVersion": meta.resource_version,
-                                    "finalizers": finalizers}});
-    api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
-        .await?;
-    Ok(())
-}
-
-pub fn with_finalizer(host: &BareMetalHost, finalizer: &str) -> Vec<String> {
-    let mut list = host.metadata.finalizers.clone().unwrap_or_default();
-    if !list.iter().any(|f| f == finalizer) {
-        list.push(finalizer.to_owned());
-    }
-    list
-}
-
-fn without_finalizer<K: Resource>(object: &K, finalizer: &str) -> Vec<String> {
-    object
-        .meta()
-        .finalizers
-        .iter()
-        .flatten()
-        .filter(|f| *f != finalizer)
-        .cloned()
-        .collect()
-}
-
-/// Removes `finalizer` from `object`, if it holds it.
-pub async fn release<K>(api: &Api<K>, object: &K, finalizer: &str) -> Result<(), kube::Error>
-where
-    K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    let holds = object
-        .meta()
-        .finalizers
-        .iter()
-        .flatten()
-        .any(|f| f == finalizer);
-    if !holds {
-        return Ok(());
-    }
-    finalizers(api, object, without_finalizer(object, finalizer)).await
-}
+pub use crate::kubeutil::finalizers::{finalizers, release, with_finalizer};
 
 /// Replaces the host's HardwareData with what inspection found: owned by the host (so it goes
 /// with it) and held by a finalizer until the host's deletion releases it.
