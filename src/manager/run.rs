@@ -212,15 +212,23 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
         .as_ref()
         .map_or(not_electing, |(election, _)| election.leading.clone());
     let mut controllers = Vec::new();
+    let scope = Scope::new(&args.namespace, &args.watch_filter);
     if let Some(task) = start_baremetalhost(&args, &client, &caches, &metrics, &leading, &stopping)?
     {
         controllers.push(task);
     }
-    let cache_tasks = caches.start(
-        &client,
-        &Scope::new(&args.namespace, &args.watch_filter),
-        readiness.clone(),
-    );
+    if args.runs(ControllerGroup::Ipam) {
+        let (client, scope, leading) = (client.clone(), scope.clone(), leading.clone());
+        let concurrency = args.ippool_concurrency;
+        let mut stopping = stopping.clone();
+        controllers.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            };
+            crate::ipam::controller::run(client, &scope, concurrency, leading, shutdown).await;
+        }));
+    }
+    let cache_tasks = caches.start(&client, &scope, readiness.clone());
     shutdown_signal().await;
     tracing::info!("shutting down");
     // Let in-flight reconciles finish before leadership and the caches go.
