@@ -45,3 +45,4 @@ bench:
 	$(CARGO) bench --bench apiserver
 	$(CARGO) bench --bench ironic
 	$(CARGO) bench --bench manager
+	$(CARGO) bench --bench bmo

@@ -15,6 +15,12 @@ impl IronicClient {
         .await
     }
 
+    /// Every port: one request per page, for polling many hosts.
+    pub async fn ports(&self) -> Result<Vec<Port>, IronicError> {
+        self.get_list(&format!("/v1/ports?fields={PORT_FIELDS}"), "ports")
+            .await
+    }
+
     pub async fn ports_of_node(&self, node_uuid: &str) -> Result<Vec<Port>, IronicError> {
         self.get_list(
             &format!("/v1/ports?node_uuid={node_uuid}&fields={PORT_FIELDS}"),

@@ -2,7 +2,7 @@
 
 use super::IronicProvisioner;
 use crate::bmo::provisioner::{ProvisionResult, ProvisionerError};
-use crate::ironic::Node;
+use crate::ironic::{Node, Port};
 
 /// Ironic node names are `<namespace>~<name>`.
 const SEPARATOR: char = '~';
@@ -16,6 +16,8 @@ pub(super) fn node_name(namespace: &str, name: &str) -> String {
 pub(super) struct Known {
     pub uuid: String,
     pub node: Option<Node>,
+    /// The node's ports, when the shared listing gave them with the node.
+    pub ports: Option<Vec<Port>>,
 }
 
 /// How registration found the node.
@@ -45,7 +47,11 @@ impl IronicProvisioner {
             None
         };
         let node = match listed {
-            Some(node) => node,
+            Some(listed) => {
+                self.remember(Some(listed.node.clone()));
+                self.known.lock().unwrap_or_else(|p| p.into_inner()).ports = Some(listed.ports);
+                return Ok(listed.node);
+            }
             None => self
                 .client
                 .find_node(&uuid)
@@ -61,6 +67,16 @@ impl IronicProvisioner {
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         self.snapshot.changed(&known.uuid);
         known.node = None;
+        known.ports = None;
+    }
+
+    /// The node's ports as the shared listing gave them, if it did.
+    pub(super) fn listed_ports(&self) -> Option<Vec<Port>> {
+        self.known
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .ports
+            .clone()
     }
 
     /// Registration's lookup: by ID, by `ns~name`, by the legacy bare name, then by the

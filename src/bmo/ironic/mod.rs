@@ -88,6 +88,7 @@ impl ProvisionerFactory for IronicProvisionerFactory {
             known: Mutex::new(lookup::Known {
                 uuid: host.provisioner_id.clone(),
                 node: None,
+                ports: None,
             }),
             host,
             access,
@@ -189,5 +190,6 @@ impl IronicProvisioner {
             known.uuid.clone_from(&node.uuid);
         }
         known.node = node;
+        known.ports = None;
     }
 }

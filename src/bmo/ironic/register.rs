@@ -176,10 +176,11 @@ async fn ensure_ports(p: &IronicProvisioner, node: &Node) -> ProvisionResult<()>
     if wanted.is_empty() {
         return Ok(());
     }
-    let mut present: Vec<String> = p
-        .client
-        .ports_of_node(&node.uuid)
-        .await?
+    let ports = match p.listed_ports() {
+        Some(ports) => ports,
+        None => p.client.ports_of_node(&node.uuid).await?,
+    };
+    let mut present: Vec<String> = ports
         .into_iter()
         .map(|port| port.address.to_lowercase())
         .collect();
@@ -195,6 +196,7 @@ async fn ensure_ports(p: &IronicProvisioner, node: &Node) -> ProvisionResult<()>
         }
         tracing::info!(uuid = %node.uuid, %mac, pxe, "creating port");
         p.client.create_port(&node.uuid, mac, pxe).await?;
+        p.snapshot.changed(&node.uuid);
         present.push(mac.to_lowercase());
     }
     Ok(())

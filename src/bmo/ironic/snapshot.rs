@@ -1,6 +1,7 @@
 //! Bulk polling: hosts at rest (available, provisioned, externally provisioned) read their
-//! node from one listing of every node, taken at most once per [`MAX_AGE`], instead of one
-//! GET each (upstream GETs every node on every reconcile, about once a minute per host).
+//! node and its ports from one listing of every node and every port, taken at most once per
+//! [`MAX_AGE`], instead of a GET of each (upstream reads every node and its ports on every
+//! reconcile, about once a minute per host).
 //!
 //! A node this process changed after the listing was taken is read with a GET until the
 //! next listing, so a host never acts on a view older than its own last change.
@@ -9,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::ironic::{IronicClient, IronicError, Node};
+use crate::ironic::{IronicClient, IronicError, Node, Port};
 
 /// How old a listing may be: the steady-state poll interval, so each host at rest is
 /// served by one listing per poll.
@@ -51,6 +52,8 @@ pub struct Snapshot {
 #[derive(Default)]
 struct State {
     nodes: HashMap<String, Node>,
+    /// Ports by node UUID.
+    ports: HashMap<String, Vec<Port>>,
     /// When the listing was requested (it reflects Ironic at some point after this).
     taken_at: Option<Instant>,
     /// When this process last changed each node.
@@ -58,25 +61,33 @@ struct State {
 }
 
 impl State {
-    fn usable(&self, uuid: &str, now: Instant) -> Option<Option<&Node>> {
+    /// `None` when the listing is too old; `Some(false)` when it cannot speak for the node.
+    fn speaks_for(&self, uuid: &str, now: Instant) -> Option<bool> {
         let taken_at = self.taken_at?;
         if now.duration_since(taken_at) >= MAX_AGE {
             return None;
         }
         let changed_since = self.changed_at.get(uuid).is_some_and(|at| *at >= taken_at);
-        Some((!changed_since).then(|| self.nodes.get(uuid)).flatten())
+        Some(!changed_since && self.nodes.contains_key(uuid))
     }
 }
 
+/// What a listing says about one node.
+#[derive(Clone)]
+pub struct Listed {
+    pub node: Node,
+    pub ports: Vec<Port>,
+}
+
 impl Snapshot {
-    /// The node from a listing young enough, listing every node first when the last listing
-    /// is too old. `None` when the listing cannot answer for this node (it changed since, or
-    /// was created after it): the caller reads it directly.
+    /// The node and its ports from a listing young enough, listing every node and port first
+    /// when the last listing is too old. `None` when the listing cannot answer for this node
+    /// (it changed since, or was created after it): the caller reads it directly.
     pub async fn node(
         &self,
         client: &IronicClient,
         uuid: &str,
-    ) -> Result<Option<Node>, IronicError> {
+    ) -> Result<Option<Listed>, IronicError> {
         if let Some(answer) = self.lookup(uuid) {
             return Ok(answer);
         }
@@ -87,28 +98,41 @@ impl Snapshot {
         }
         let taken_at = Instant::now();
         let nodes = client.nodes(&fields(client)).await?;
+        let ports = client.ports().await?;
         let mut state = self.lock();
         state.nodes = nodes
             .into_iter()
             .map(|node| (node.uuid.clone(), node))
             .collect();
+        state.ports = HashMap::new();
+        for port in ports {
+            if let Some(node) = port.node_uuid.clone() {
+                state.ports.entry(node).or_default().push(port);
+            }
+        }
         state.taken_at = Some(taken_at);
         // Changes older than the listing are in it.
         state.changed_at.retain(|_, at| *at >= taken_at);
-        Ok(state.usable(uuid, Instant::now()).flatten().cloned())
+        drop(state);
+        Ok(self.lookup(uuid).flatten())
     }
 
-    /// Records that this process changed the node, so the listing no longer speaks for it.
+    /// Records that this process changed the node (or its ports), so the listing no longer
+    /// speaks for it.
     pub fn changed(&self, uuid: &str) {
         self.lock()
             .changed_at
             .insert(uuid.to_owned(), Instant::now());
     }
 
-    /// `Some(answer)` when the current listing may answer for `uuid`.
-    fn lookup(&self, uuid: &str) -> Option<Option<Node>> {
+    /// `Some(answer)` when the current listing is young enough to answer for `uuid`.
+    fn lookup(&self, uuid: &str) -> Option<Option<Listed>> {
         let state = self.lock();
-        state.usable(uuid, Instant::now()).map(|node| node.cloned())
+        let speaks = state.speaks_for(uuid, Instant::now())?;
+        Some(speaks.then(|| Listed {
+            node: state.nodes[uuid].clone(),
+            ports: state.ports.get(uuid).cloned().unwrap_or_default(),
+        }))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -162,9 +186,10 @@ mod tests {
         let snapshot = Snapshot::default();
         for uuid in &uuids {
             let node = snapshot.node(&client, uuid).await.expect("listed");
-            assert_eq!(node.map(|n| n.uuid).as_ref(), Some(uuid));
+            assert_eq!(node.map(|n| n.node.uuid).as_ref(), Some(uuid));
         }
         assert_eq!(requests(&sim, "GET /v1/nodes"), 1);
+        assert_eq!(requests(&sim, "GET /v1/ports"), 1);
         assert_eq!(requests(&sim, "GET /v1/nodes/{id}"), 0);
     }
 
@@ -212,8 +237,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_listed_node_carries_every_field_the_provisioner_reads() {
+    async fn a_listed_node_carries_every_field_the_provisioner_reads_and_its_ports() {
         let (_sim, client, uuids) = ironic_with_nodes(&["a"]).await;
+        client
+            .create_port(&uuids[0], "00:5c:52:31:00:01", true)
+            .await
+            .expect("port");
         let snapshot = Snapshot::default();
         let listed = snapshot
             .node(&client, &uuids[0])
@@ -225,6 +254,8 @@ mod tests {
             other: Default::default(),
             ..node
         };
-        assert_eq!(typed(listed), typed(full));
+        let addresses: Vec<&str> = listed.ports.iter().map(|p| p.address.as_str()).collect();
+        assert_eq!(addresses, ["00:5c:52:31:00:01"]);
+        assert_eq!(typed(listed.node), typed(full));
     }
 }

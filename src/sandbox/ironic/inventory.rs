@@ -23,7 +23,7 @@ pub fn for_node(node: &Value, boot_mac: Option<&str>) -> Value {
             "interfaces": [
                 {"name": "eth0", "mac_address": mac, "ipv4_address": "127.0.0.1", "ipv6_address": null, "has_carrier": true,
                  "speed_mbps": 25000, "vendor": "0x8086", "product": "0x158b", "client_id": null, "biosdevname": null, "lldp": null},
-                {"name": "eth1", "mac_address": second_mac(mac), "ipv4_address": null, "ipv6_address": null, "has_carrier": false,
+                {"name": "eth1", "mac_address": second_mac(uuid), "ipv4_address": null, "ipv6_address": null, "has_carrier": false,
                  "speed_mbps": 25000, "vendor": "0x8086", "product": "0x158b", "client_id": null, "biosdevname": null, "lldp": null},
             ],
             "disks": [
@@ -41,18 +41,39 @@ pub fn for_node(node: &Value, boot_mac: Option<&str>) -> Value {
     })
 }
 
-/// The next MAC address, for the second NIC.
-fn second_mac(mac: &str) -> String {
-    let mut bytes: Vec<u8> = mac
-        .split(':')
-        .filter_map(|b| u8::from_str_radix(b, 16).ok())
+/// The second NIC's MAC: locally administered and drawn from the node's UUID, so it never
+/// collides with another host's boot MAC (sequential boot MACs are common in test beds).
+fn second_mac(uuid: &str) -> String {
+    let digits: Vec<char> = uuid
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .chain(std::iter::repeat('0'))
+        .take(10)
         .collect();
-    if let Some(last) = bytes.last_mut() {
-        *last = last.wrapping_add(1);
+    let tail: Vec<String> = digits.chunks(2).map(|pair| pair.iter().collect()).collect();
+    format!("02:{}", tail.join(":")).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_second_nic_never_takes_a_neighbours_boot_mac() {
+        let macs = |uuid: &str, boot: &str| -> Vec<String> {
+            let inventory = for_node(&json!({"uuid": uuid}), Some(boot));
+            inventory["inventory"]["interfaces"]
+                .as_array()
+                .expect("interfaces")
+                .iter()
+                .map(|nic| nic["mac_address"].as_str().expect("mac").to_owned())
+                .collect()
+        };
+        let first = macs("9a0c1f3e-5b7d-4e21-8c4a-000000000001", "00:5c:52:31:00:09");
+        let second = macs("7d2e4b10-0c3a-4f55-9d61-000000000002", "00:5c:52:31:00:0a");
+        assert_eq!(first[1], "02:9a:0c:1f:3e:5b");
+        assert!(!first.contains(&second[0]) && !second.contains(&first[0]));
     }
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
