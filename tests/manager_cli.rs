@@ -407,3 +407,177 @@ async fn the_manager_waits_for_ironic_then_runs_the_baremetalhost_operator() {
     )
     .await;
 }
+
+/// The sum of a metric's samples whose labels contain `labels` (0 when it has none).
+fn metric_sum(metrics: &str, name: &str, labels: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|line| line.starts_with(&format!("{name}{{")) && line.contains(labels))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// A manager standing for election under its own name, running the BareMetalHost operator.
+fn elected_manager(name: &str, kubeconfig: &std::path::Path, ironic: &str, metrics: u16) -> Child {
+    Child(
+        Command::new(env!("CARGO_BIN_EXE_capm3"))
+            .args([
+                "manager",
+                "--controllers=baremetalhost",
+                "--enable-fake-hardware",
+            ])
+            .args(["--leader-elect", "--leader-elect-lease-duration=3s"])
+            .args([
+                "--leader-elect-renew-deadline=2s",
+                "--leader-elect-retry-period=1s",
+            ])
+            .args(["--webhook-port", "0", "--health-addr", "127.0.0.1:0"])
+            .args(["--diagnostics-address", &format!("127.0.0.1:{metrics}")])
+            .args(["--insecure-diagnostics", "--ironic-endpoint", ironic])
+            .args(["--deploy-kernel-url", "http://127.0.0.1/ipa.kernel"])
+            .args(["--deploy-ramdisk-url", "http://127.0.0.1/ipa.initramfs"])
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .env("POD_NAMESPACE", "default")
+            .env("HOSTNAME", name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("manager"),
+    )
+}
+
+#[tokio::test]
+async fn only_the_leader_reconciles_and_a_standby_takes_over_when_it_dies() {
+    use capm3::api::bmo::v1alpha1::BareMetalHost;
+    use capm3::sandbox::ironic::{Simulator, knobs::Knobs};
+    use k8s_openapi::api::coordination::v1::Lease;
+    const HOSTS: usize = 3;
+    const LIMIT: Duration = Duration::from_secs(120);
+    let (_sandbox, kubeconfig, client) = sandbox("failover", None).await;
+    let ironic = Simulator::start("127.0.0.1:0".parse().expect("addr"), Knobs::default())
+        .await
+        .expect("simulator");
+    let ports = [free_port(), free_port()];
+    let mut managers = [
+        Some(elected_manager(
+            "manager-a",
+            &kubeconfig,
+            &ironic.url(),
+            ports[0],
+        )),
+        Some(elected_manager(
+            "manager-b",
+            &kubeconfig,
+            &ironic.url(),
+            ports[1],
+        )),
+    ];
+    let leases: kube::Api<Lease> = kube::Api::namespaced(client.clone(), "default");
+    let holder = || async {
+        leases
+            .get_opt("controller-leader-election-capm3")
+            .await
+            .ok()
+            .flatten()
+            .and_then(|l| l.spec?.holder_identity)
+    };
+    let deadline = Instant::now() + LIMIT;
+    let leader = loop {
+        if let Some(identity) = holder().await {
+            break usize::from(identity.starts_with("manager-b_"));
+        }
+        assert!(Instant::now() < deadline, "nobody took the Lease");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let standby = 1 - leader;
+
+    let hosts: kube::Api<BareMetalHost> = kube::Api::namespaced(client.clone(), "default");
+    for i in 0..HOSTS {
+        let name = format!("worker-{i}");
+        common::enrol_fake_host(&client, "default", &name, &format!("52:54:00:00:01:0{i}")).await;
+    }
+    for i in 0..HOSTS {
+        common::wait_for_host(&hosts, &format!("worker-{i}"), "available", LIMIT, |host| {
+            common::provisioning_state(host) == Some("available")
+        })
+        .await;
+    }
+    let scrape = |port: u16| {
+        fetch(port, "/metrics")
+            .map(|(_, body)| body)
+            .unwrap_or_default()
+    };
+    let (led, stood) = (scrape(ports[leader]), scrape(ports[standby]));
+    let reconciles = |metrics: &str| {
+        metric_sum(
+            metrics,
+            "controller_runtime_reconcile_total",
+            "controller=\"baremetalhost\"",
+        )
+    };
+    assert!(reconciles(&led) > 0.0, "the leader reconciled:\n{led}");
+    assert_eq!(reconciles(&stood), 0.0, "the standby did not:\n{stood}");
+    // Sensible values after the scenario: every host went through registering and
+    // inspecting, and Ironic was called for nodes.
+    assert!(
+        metric_sum(
+            &led,
+            "metal3_provisioning_state_change_total",
+            "new_state=\"available\""
+        ) >= HOSTS as f64,
+        "{led}"
+    );
+    assert!(
+        metric_sum(
+            &led,
+            "capm3_ironic_requests_total",
+            "endpoint=\"/v1/nodes\""
+        ) > 0.0,
+        "{led}"
+    );
+    assert!(
+        metric_sum(
+            &led,
+            "controller_runtime_reconcile_time_seconds_count",
+            "baremetalhost"
+        ) > 0.0,
+        "{led}"
+    );
+
+    // The leader dies without releasing the Lease; the standby provisions the hosts.
+    managers[leader] = None;
+    for i in 0..HOSTS {
+        hosts
+            .patch(
+                &format!("worker-{i}"),
+                &kube::api::PatchParams::default(),
+                &kube::api::Patch::Merge(serde_json::json!({"spec": {"image": {
+                    "url": "http://127.0.0.1/image.qcow2", "checksum": "http://127.0.0.1/image.qcow2.sha256sum"}}})),
+            )
+            .await
+            .expect("image set");
+    }
+    for i in 0..HOSTS {
+        common::wait_for_host(
+            &hosts,
+            &format!("worker-{i}"),
+            "provisioned",
+            LIMIT,
+            |host| common::provisioning_state(host) == Some("provisioned"),
+        )
+        .await;
+    }
+    assert!(
+        holder()
+            .await
+            .is_some_and(|h| h.starts_with(["manager-a_", "manager-b_"][standby]))
+    );
+    assert!(reconciles(&scrape(ports[standby])) > 0.0);
+    assert_eq!(
+        ironic.ironic.node_count(),
+        HOSTS,
+        "no host was registered twice"
+    );
+    drop(managers);
+}
