@@ -408,11 +408,7 @@ async fn publish<F: ProvisionerFactory>(
         action: reason.to_owned(),
         secondary: None,
     };
-    if let Err(error) = context
-        .recorder
-        .publish(&event, &host.object_ref(&()))
-        .await
-    {
+    if let Err(error) = context.events.publish(&event, &host.object_ref(&())).await {
         tracing::debug!("event {reason} not recorded: {error}");
     }
 }
