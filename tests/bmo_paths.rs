@@ -18,8 +18,9 @@ use capm3::bmo::machine::Settings;
 use capm3::sandbox::ironic::knobs::{Failure, Knobs, Outage};
 use capm3::sandbox::ironic::states::Step;
 use common::bmo::{BmoBed, NAMESPACE};
+use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
-use kube::api::Api;
+use kube::api::{Api, Patch, PatchParams};
 use serde_json::{Value, json};
 
 const IMAGE: &str = "http://127.0.0.1/image.qcow2";
@@ -95,17 +96,17 @@ async fn wait_operational(bed: &BmoBed, name: &str, wanted: OperationalStatus) -
     .expect("host exists")
 }
 
-/// The power-off target each host's node was asked for first (`power off` is hard, `soft
-/// power off` soft), read while the change lands.
-async fn power_off_requests(bed: &BmoBed, names: &[&str]) -> Vec<String> {
+/// The power change each host's node was asked for first (`power off` is hard, `soft power
+/// off` soft, `soft rebooting` what a host that must not be powered off gets), read while the
+/// change lands. The hosts are powered on and settled before.
+async fn power_requests(bed: &BmoBed, names: &[&str]) -> Vec<String> {
     let mut seen: Vec<Option<String>> = vec![None; names.len()];
-    bed.eventually("power-off requests", async || {
+    bed.eventually("power requests", async || {
         for (name, seen) in names.iter().zip(seen.iter_mut()) {
             if seen.is_none() {
                 *seen = bed
                     .node_of(name)
-                    .and_then(|node| node["target_power_state"].as_str().map(str::to_owned))
-                    .filter(|target| target.ends_with("power off"));
+                    .and_then(|node| node["target_power_state"].as_str().map(str::to_owned));
             }
         }
         seen.iter().all(Option::is_some)
@@ -118,10 +119,11 @@ fn ironic_field<'n>(node: &'n Value, path: &str) -> &'n Value {
     path.split('/').fold(node, |value, key| &value[key])
 }
 
-/// #14, #15, #16, #17, #51, #52: the suffixless reboot annotation reboots a provisioned host
-/// once, softly, and is removed; suffixed ones hold it off until their clients remove them,
-/// hard if any asks; available hosts obey only forced ones; a power change behind the
-/// operator's back is reported, and `online` wins again.
+/// #14, #15, #16, #17, #51, #52, #54: the suffixless reboot annotation reboots a provisioned
+/// host once, softly, and is removed; suffixed ones hold it off until their clients remove
+/// them, hard if any asks; a host that must not be powered off is rebooted instead; available
+/// hosts obey only forced ones; a power change behind the operator's back is reported, and
+/// `online` wins again.
 #[tokio::test]
 async fn reboot_annotations_power_hosts_off_and_on() {
     // Power changes take a moment, so the requested target can be read on the node.
@@ -130,8 +132,15 @@ async fn reboot_annotations_power_hosts_off_and_on() {
         ..Knobs::default()
     };
     let bed = BmoBed::with(knobs, settings(5)).await;
+    bed.enrol(
+        "no-off",
+        &mac("no-off"),
+        json!({"spec": {"disablePowerOff": true}}),
+    )
+    .await;
     enrol_available(&bed, &["once", "held", "spare"], json!({})).await;
-    provision(&bed, &["once", "held"]).await;
+    bed.wait_for_state("no-off", "available").await;
+    provision(&bed, &["once", "held", "no-off"]).await;
     bed.wait_for("spare", "powered on", powered_on).await;
 
     let spare_before = bed.reconciles("spare");
@@ -146,11 +155,17 @@ async fn reboot_annotations_power_hosts_off_and_on() {
     .await;
     bed.annotate("spare", "reboot.metal3.io/not-forced", Some(""))
         .await;
+    bed.annotate("no-off", REBOOT, Some("")).await;
     assert_eq!(
-        power_off_requests(&bed, &["once", "held"]).await,
-        ["soft power off", "power off"],
+        power_requests(&bed, &["once", "held", "no-off"]).await,
+        ["soft power off", "power off", "soft rebooting"],
         "soft by default, hard when any annotation asks"
     );
+    // The reboot of a host that is never powered off is done once asked for.
+    bed.wait_for("no-off", "its reboot annotation removed", |host| {
+        host.is_some_and(|h| !has_annotation(h, REBOOT))
+    })
+    .await;
 
     // The one-shot reboot: off, the annotation removed by the operator, on again.
     bed.wait_for("once", "rebooted", |host| {
@@ -488,9 +503,10 @@ async fn live_isos_and_custom_deploy_steps_reach_ironic() {
     bed.stop().await;
 }
 
-/// #45 (registering part), #48, #69, #95 (without the webhook): registration errors are the
-/// host's `registration error` with upstream's message and a RegistrationError Event, and no
-/// node is enrolled; a missing Secret that appears later is picked up.
+/// #42, #45, #48, #69, #95 (without the webhook): registration errors are the host's
+/// `registration error` with upstream's message and a RegistrationError Event, and no node is
+/// enrolled; a Secret created or fixed later is picked up; a host that never registered is
+/// deleted straight away.
 #[tokio::test]
 async fn registration_errors_are_reported_until_fixed() {
     let bed = BmoBed::start().await;
@@ -561,13 +577,38 @@ async fn registration_errors_are_reported_until_fixed() {
     }
     assert_eq!(bed.sim.ironic.node_count(), 1);
 
-    // The Secret appears: the host is looked at again soon (no change to it needed).
+    // The Secret appears, or is fixed: the host is looked at again soon (no change to it
+    // needed, nothing watches Secrets).
     bed.create_secret("no-secret-bmc", common::bmc_credentials())
         .await;
-    let host = bed.wait_for_state("no-secret", "available").await;
-    assert_eq!(status(&host).error_type, None);
-    assert_eq!(status(&host).operational_status, OperationalStatus::Ok);
-    assert!(bed.node_of("no-secret").is_some());
+    Api::<Secret>::namespaced(bed.client.clone(), NAMESPACE)
+        .patch(
+            "no-user-bmc",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"username": "YWRtaW4="}})),
+        )
+        .await
+        .expect("username added");
+    for name in ["no-secret", "no-user"] {
+        let host = bed.wait_for_state(name, "available").await;
+        assert_eq!(status(&host).error_type, None, "{name}");
+        assert_eq!(
+            status(&host).operational_status,
+            OperationalStatus::Ok,
+            "{name}"
+        );
+        assert!(bed.node_of(name).is_some(), "{name}");
+    }
+
+    // Hosts that never registered are deleted without Ironic (#45).
+    for name in ["bad-scheme", "second"] {
+        bed.delete(name).await;
+    }
+    for name in ["bad-scheme", "second"] {
+        bed.wait_until_gone(name).await;
+        assert!(bed.went(name, "registering", "deleting").await, "{name}");
+    }
+    assert_eq!(bed.sim.ironic.node_count(), 3);
     bed.stop().await;
 }
 
@@ -843,5 +884,215 @@ async fn hosts_are_deleted_from_every_state() {
             .is_empty()
     })
     .await;
+    bed.stop().await;
+}
+
+/// #9, #10, #11, #13, #22, #23, #34: the other ways in. A host without BMC details is
+/// unmanaged until it gets them; a paused host is left alone until unpaused; a status carried
+/// by annotation (`clusterctl move`) is restored, and hardware details given by annotation
+/// replace inspection; the inspect annotation re-inspects an available host, and changed
+/// root device hints prepare it again.
+#[tokio::test]
+async fn unmanaged_paused_moved_and_reinspected_hosts() {
+    let bed = BmoBed::start().await;
+    bed.create_host("bare", &mac("bare"), json!({"spec": {"bmc": null}}))
+        .await;
+    let paused_before = bed.reconciles("paused");
+    bed.enrol(
+        "paused",
+        &mac("paused"),
+        json!({"metadata": {"annotations": {"baremetalhost.metal3.io/paused": "test"}}}),
+    )
+    .await;
+    let moved_status = json!({
+        "operationalStatus": "OK", "hardwareProfile": "unknown", "poweredOn": false,
+        "provisioning": {"state": "available", "ID": "", "bootMode": "UEFI"},
+        "hardware": {"hostname": "moved", "ramMebibytes": 8192, "cpu": {"arch": "x86_64", "count": 4}},
+    });
+    bed.enrol(
+        "moved",
+        &mac("moved"),
+        json!({"metadata": {"annotations": {
+            "baremetalhost.metal3.io/status": moved_status.to_string()}}}),
+    )
+    .await;
+    bed.enrol(
+        "described",
+        &mac("described"),
+        json!({
+            "metadata": {"annotations": {"inspect.metal3.io/hardwaredetails":
+                r#"{"hostname":"described","ramMebibytes":4096}"#}},
+            "spec": {"inspectionMode": "disabled"},
+        }),
+    )
+    .await;
+    enrol_available(&bed, &["again"], json!({})).await;
+
+    let bare = wait_operational(&bed, "bare", OperationalStatus::Discovered).await;
+    assert_eq!(status(&bare).provisioning.state, "unmanaged");
+    assert!(
+        bed.event_reasons("bare")
+            .await
+            .contains(&"Discovered".to_owned())
+    );
+    bed.create_secret("bare-bmc", common::bmc_credentials())
+        .await;
+    bed.patch(
+        "bare",
+        json!({"spec": {"bmc": {"address": "fake-hardware://127.0.0.1", "credentialsName": "bare-bmc"}}}),
+    )
+    .await;
+
+    bed.wait_for_pass("paused", paused_before).await;
+    let paused = bed.host("paused").await;
+    assert!(paused.status.is_none(), "paused: untouched");
+    assert!(paused.finalizers().is_empty(), "paused: untouched");
+    assert!(bed.node_of("paused").is_none());
+    bed.annotate("paused", "baremetalhost.metal3.io/paused", None)
+        .await;
+
+    for name in ["bare", "paused", "moved", "described"] {
+        bed.wait_for_state(name, "available").await;
+    }
+    assert!(bed.went("bare", "unmanaged", "registering").await);
+    let moved = bed
+        .wait_for("moved", "its status annotation removed", |host| {
+            host.is_some_and(|h| !has_annotation(h, "baremetalhost.metal3.io/status"))
+        })
+        .await
+        .expect("host exists");
+    assert_eq!(
+        status(&moved)
+            .hardware
+            .as_ref()
+            .and_then(|h| h.hostname.as_deref()),
+        Some("moved")
+    );
+    assert!(!bed.went("moved", "registering", "inspecting").await);
+    assert!(bed.node_of("moved").is_some(), "registered again");
+    let described = bed
+        .wait_for(
+            "described",
+            "its hardware details annotation consumed",
+            |host| host.is_some_and(|h| !has_annotation(h, "inspect.metal3.io/hardwaredetails")),
+        )
+        .await
+        .expect("host exists");
+    assert_eq!(
+        status(&described)
+            .hardware
+            .as_ref()
+            .and_then(|h| h.ram_mebibytes),
+        Some(4096)
+    );
+
+    // Re-inspection, asked for by annotation, removed when it starts.
+    bed.annotate("again", INSPECT, Some("")).await;
+    bed.eventually("re-inspected", async || {
+        bed.went("again", "available", "inspecting").await
+    })
+    .await;
+    let again = bed.wait_for_state("again", "available").await;
+    assert!(!has_annotation(&again, INSPECT));
+    // New root device hints are applied by preparing again.
+    bed.patch(
+        "again",
+        json!({"spec": {"rootDeviceHints": {"deviceName": "/dev/vda"}}}),
+    )
+    .await;
+    bed.eventually("prepared again", async || {
+        bed.went("again", "available", "preparing").await
+    })
+    .await;
+    let again = bed.wait_for_state("again", "available").await;
+    assert_eq!(
+        status(&again)
+            .provisioning
+            .root_device_hints
+            .as_ref()
+            .and_then(|h| h.device_name.as_deref()),
+        Some("/dev/vda")
+    );
+    bed.stop().await;
+}
+
+/// #27, #28, #30, #31, #38, #39: an offline host waits with its image; a changed checksum
+/// alone does not re-provision, a changed URL deprovisions and provisions the new image, a
+/// removed image deprovisions; the boot mode and the operation history are recorded.
+#[tokio::test]
+async fn image_changes_on_provisioned_hosts() {
+    let bed = BmoBed::start().await;
+    enrol_available(&bed, &["offline", "changed", "removed"], json!({})).await;
+    provision(&bed, &["changed", "removed"]).await;
+    let before = bed.reconciles("offline");
+    bed.patch(
+        "offline",
+        json!({"spec": {"online": false, "image": image(IMAGE)}}),
+    )
+    .await;
+    bed.wait_for_pass("offline", before).await;
+    assert_eq!(
+        status(&bed.host("offline").await).provisioning.state,
+        "available"
+    );
+
+    let changed = bed.host("changed").await;
+    let status_before = status(&changed);
+    assert_eq!(
+        status_before.provisioning.boot_mode,
+        Some(capm3::api::bmo::v1alpha1::BootMode::Uefi)
+    );
+    let history = status_before
+        .operation_history
+        .as_ref()
+        .expect("operation history");
+    for (operation, metric) in [
+        ("register", &history.register),
+        ("inspect", &history.inspect),
+        ("provision", &history.provision),
+    ] {
+        let metric = metric.as_ref().expect(operation);
+        assert!(
+            metric.start.is_some() && metric.end.is_some(),
+            "{operation}: {metric:?}"
+        );
+    }
+
+    let before = bed.reconciles("changed");
+    bed.patch(
+        "changed",
+        json!({"spec": {"image": {"checksum": "http://127.0.0.1/another.sha256sum"}}}),
+    )
+    .await;
+    bed.wait_for_pass("changed", before).await;
+    assert!(!bed.went("changed", "provisioned", "deprovisioning").await);
+
+    let other = "http://127.0.0.1/other.qcow2";
+    bed.patch("changed", json!({"spec": {"image": image(other)}}))
+        .await;
+    bed.patch("removed", json!({"spec": {"image": null}})).await;
+    bed.patch("offline", json!({"spec": {"online": true}}))
+        .await;
+    bed.eventually("deprovisioned for the new image", async || {
+        bed.went("changed", "provisioned", "deprovisioning").await
+    })
+    .await;
+    let changed = wait_provisioned(&bed, "changed").await;
+    assert_eq!(
+        status(&changed)
+            .provisioning
+            .image
+            .as_ref()
+            .map(|i| i.url.as_str()),
+        Some(other)
+    );
+    assert_eq!(
+        bed.node_of("changed").expect("node")["instance_info"]["image_source"],
+        other
+    );
+    let removed = bed.wait_for_state("removed", "available").await;
+    assert!(status(&removed).provisioning.image.is_none());
+    assert!(bed.went("removed", "provisioned", "deprovisioning").await);
+    wait_provisioned(&bed, "offline").await;
     bed.stop().await;
 }

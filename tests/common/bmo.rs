@@ -218,10 +218,10 @@ impl BmoBed {
             .get()
     }
 
-    /// Waits until a pass over the host that began after `since` reconciles has finished, so
-    /// that what the controller did *not* do about a change can be checked. The controller
-    /// never runs two passes over one host at once: once the pass after a poke has begun, the
-    /// one before it is over.
+    /// Waits until a pass over the host that began after `since` reconciles (counted before
+    /// the caller changed something) has finished, so that what the controller did *not* do
+    /// about the change can be checked. The controller never runs two passes over one host at
+    /// once: once the pass after a poke has begun, the one before it is over.
     pub async fn wait_for_pass(&self, name: &str, since: u64) {
         self.eventually(&format!("{name} reconciled"), async || {
             self.reconciles(name) > since
