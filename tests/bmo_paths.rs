@@ -54,14 +54,23 @@ fn powered_on(host: Option<&BareMetalHost>) -> bool {
         .is_some_and(|s| s.powered_on)
 }
 
+/// `status.provisioning.image.url`: what is on the host's disk.
+fn image_url(host: &BareMetalHost) -> Option<&str> {
+    status(host)
+        .provisioning
+        .image
+        .as_ref()
+        .map(|i| i.url.as_str())
+}
+
 fn has_annotation(host: &BareMetalHost, key: &str) -> bool {
     host.annotations().contains_key(key)
 }
 
-/// Enrols fake-hardware hosts (`extra` merged into each) and waits until all are available.
-async fn enrol_available(bed: &BmoBed, names: &[&str], extra: Value) {
+/// Enrols fake-hardware hosts and waits until all are available.
+async fn enrol_available(bed: &BmoBed, names: &[&str]) {
     for name in names {
-        bed.enrol(name, &mac(name), extra.clone()).await;
+        bed.enrol(name, &mac(name), json!({})).await;
     }
     for name in names {
         bed.wait_for_state(name, "available").await;
@@ -82,6 +91,15 @@ async fn provision(bed: &BmoBed, names: &[&str]) {
 async fn wait_provisioned(bed: &BmoBed, name: &str) -> BareMetalHost {
     bed.wait_for(name, "provisioned and powered on", |host| {
         common::provisioning_state(host) == Some("provisioned") && powered_on(host)
+    })
+    .await
+    .expect("host exists")
+}
+
+async fn wait_registration_error(bed: &BmoBed, name: &str) -> BareMetalHost {
+    bed.wait_for(name, "a registration error", |host| {
+        host.and_then(|h| h.status.as_ref())
+            .is_some_and(|s| s.error_type == Some(ErrorType::RegistrationError))
     })
     .await
     .expect("host exists")
@@ -138,7 +156,7 @@ async fn reboot_annotations_power_hosts_off_and_on() {
         json!({"spec": {"disablePowerOff": true}}),
     )
     .await;
-    enrol_available(&bed, &["once", "held", "spare"], json!({})).await;
+    enrol_available(&bed, &["once", "held", "spare"]).await;
     bed.wait_for_state("no-off", "available").await;
     provision(&bed, &["once", "held", "no-off"]).await;
     bed.wait_for("spare", "powered on", powered_on).await;
@@ -199,11 +217,7 @@ async fn reboot_annotations_power_hosts_off_and_on() {
     let spare = bed.host("spare").await;
     assert!(status(&spare).powered_on);
     assert!(has_annotation(&spare, "reboot.metal3.io/not-forced"));
-    assert!(
-        !bed.event_reasons("spare")
-            .await
-            .contains(&"PowerOff".to_owned())
-    );
+    assert!(!bed.has_event("spare", "PowerOff").await);
     // ... and obeys one with it, until it is removed.
     bed.annotate("spare", "reboot.metal3.io/not-forced", None)
         .await;
@@ -238,7 +252,7 @@ async fn reboot_annotations_power_hosts_off_and_on() {
 #[tokio::test]
 async fn detaching_removes_the_node_and_reattaching_adopts_it() {
     let bed = BmoBed::start().await;
-    enrol_available(&bed, &["kept", "idle"], json!({})).await;
+    enrol_available(&bed, &["kept", "idle"]).await;
     provision(&bed, &["kept"]).await;
     let mut ids = Vec::new();
     for name in ["kept", "idle"] {
@@ -290,14 +304,7 @@ async fn detaching_removes_the_node_and_reattaching_adopts_it() {
         node["instance_info"]["configdrive"].is_null(),
         "adopted, not deployed again: {node}"
     );
-    assert_eq!(
-        status(&kept)
-            .provisioning
-            .image
-            .as_ref()
-            .map(|i| i.url.as_str()),
-        Some(IMAGE)
-    );
+    assert_eq!(image_url(&kept), Some(IMAGE));
     assert!(!bed.went("kept", "provisioned", "deprovisioning").await);
     bed.stop().await;
 }
@@ -351,19 +358,8 @@ async fn externally_provisioned_hosts_are_adopted_without_inspection_or_deployme
             .await;
     }
     let host = wait_provisioned(&bed, "with-image").await;
-    assert_eq!(
-        status(&host)
-            .provisioning
-            .image
-            .as_ref()
-            .map(|i| i.url.as_str()),
-        Some(IMAGE)
-    );
-    assert!(
-        !bed.event_reasons("with-image")
-            .await
-            .contains(&"ProvisioningStarted".to_owned())
-    );
+    assert_eq!(image_url(&host), Some(IMAGE));
+    assert!(!bed.has_event("with-image", "ProvisioningStarted").await);
     bed.wait_for_state("bare", "available").await;
     assert!(bed.went("bare", "provisioned", "deprovisioning").await);
     bed.stop().await;
@@ -393,12 +389,7 @@ async fn disabled_inspection_skips_to_preparing() {
         assert!(status(&host).hardware.is_none(), "{name}");
         let uuid = &status(&host).provisioning.id;
         assert!(bed.sim.ironic.inventory(uuid).is_err(), "{name}");
-        assert!(
-            !bed.event_reasons(name)
-                .await
-                .contains(&"InspectionStarted".to_owned()),
-            "{name}"
-        );
+        assert!(!bed.has_event(name, "InspectionStarted").await, "{name}");
     }
     assert_eq!(
         bed.sim
@@ -475,14 +466,7 @@ async fn live_isos_and_custom_deploy_steps_reach_ironic() {
         ironic_field(&node, "driver_info/force_persistent_boot_device"),
         "Default"
     );
-    assert_eq!(
-        status(&live)
-            .provisioning
-            .image
-            .as_ref()
-            .map(|i| i.url.as_str()),
-        Some(LIVE_ISO)
-    );
+    assert_eq!(image_url(&live), Some(LIVE_ISO));
 
     let custom = wait_provisioned(&bed, "custom").await;
     let node = bed.node_of("custom").expect("node");
@@ -549,13 +533,7 @@ async fn registration_errors_are_reported_until_fixed() {
             format!("MAC address {shared_mac} conflicts with existing node {NAMESPACE}~first"),
         ),
     ] {
-        let host = bed
-            .wait_for(name, "a registration error", |host| {
-                host.and_then(|h| h.status.as_ref())
-                    .is_some_and(|s| s.error_type == Some(ErrorType::RegistrationError))
-            })
-            .await
-            .expect("host exists");
+        let host = wait_registration_error(&bed, name).await;
         let status = status(&host);
         assert_eq!(status.error_message, message, "{name}");
         assert_eq!(
@@ -627,7 +605,7 @@ async fn failed_provisioning_is_retried_up_to_the_limit() {
         ..Knobs::default()
     };
     let bed = BmoBed::with(knobs, settings(2)).await;
-    enrol_available(&bed, &["doomed"], json!({})).await;
+    enrol_available(&bed, &["doomed"]).await;
     bed.patch("doomed", json!({"spec": {"image": image(IMAGE)}}))
         .await;
 
@@ -664,11 +642,7 @@ async fn failed_provisioning_is_retried_up_to_the_limit() {
     assert_eq!(status.operational_status, OperationalStatus::Error);
     assert_eq!(status.provisioning_fail_count, 2);
     assert!(bed.went("doomed", "provisioning", "deprovisioning").await);
-    assert!(
-        bed.event_reasons("doomed")
-            .await
-            .contains(&"ProvisioningError".to_owned())
-    );
+    assert!(bed.has_event("doomed", "ProvisioningError").await);
     let node = bed.node_of("doomed").expect("node");
     assert_eq!(node["provision_state"], "available", "cleaned up: {node}");
 
@@ -681,10 +655,7 @@ async fn failed_provisioning_is_retried_up_to_the_limit() {
     let status = self::status(&host);
     assert_eq!(status.provisioning_fail_count, 0);
     assert_eq!(status.error_type, None);
-    assert_eq!(
-        status.provisioning.image.as_ref().map(|i| i.url.as_str()),
-        Some(other)
-    );
+    assert_eq!(image_url(&host), Some(other));
     bed.stop().await;
 }
 
@@ -693,7 +664,7 @@ async fn failed_provisioning_is_retried_up_to_the_limit() {
 #[tokio::test]
 async fn an_ironic_outage_stalls_hosts_without_losing_them() {
     let bed = BmoBed::start().await;
-    enrol_available(&bed, &["steady", "waiting"], json!({})).await;
+    enrol_available(&bed, &["steady", "waiting"]).await;
     provision(&bed, &["steady"]).await;
     let steady_id = status(&bed.host("steady").await).provisioning.id.clone();
     let waiting_id = status(&bed.host("waiting").await).provisioning.id.clone();
@@ -800,11 +771,7 @@ async fn hosts_are_deleted_from_every_state() {
         wait_operational(&bed, name, OperationalStatus::Detached).await;
     }
     for name in ["registering", "no-secret"] {
-        bed.wait_for(name, "a registration error", |host| {
-            host.and_then(|h| h.status.as_ref())
-                .is_some_and(|s| s.error_type == Some(ErrorType::RegistrationError))
-        })
-        .await;
+        wait_registration_error(&bed, name).await;
     }
     bed.wait_for_state("external", "externally provisioned")
         .await;
@@ -837,6 +804,10 @@ async fn hosts_are_deleted_from_every_state() {
     let delayed = bed.host("delayed").await;
     assert!(delayed.metadata.deletion_timestamp.is_some());
     assert_eq!(status(&delayed).provisioning.state, "provisioned");
+    assert_eq!(
+        status(&delayed).operational_status,
+        OperationalStatus::Detached
+    );
     bed.annotate("delayed", DETACHED, None).await;
 
     for name in the_rest.into_iter().chain(["inspecting", "provisioning"]) {
@@ -865,17 +836,14 @@ async fn hosts_are_deleted_from_every_state() {
         );
     }
     assert!(
-        !bed.event_reasons("detached")
-            .await
-            .contains(&"DeprovisioningStarted".to_owned()),
+        !bed.has_event("detached", "DeprovisioningStarted").await,
         "a detached host is not deprovisioned"
     );
     assert_eq!(bed.sim.ironic.node_count(), 0);
     assert!(bed.sim.ironic.ports(None, None).is_empty(), "no port left");
     // The hosts owned their BMC Secrets: released, they are garbage-collected.
     bed.eventually("the BMC Secrets released", async || {
-        let secrets =
-            Api::<k8s_openapi::api::core::v1::Secret>::namespaced(bed.client.clone(), NAMESPACE);
+        let secrets = Api::<Secret>::namespaced(bed.client.clone(), NAMESPACE);
         secrets
             .list(&Default::default())
             .await
@@ -926,15 +894,11 @@ async fn unmanaged_paused_moved_and_reinspected_hosts() {
         }),
     )
     .await;
-    enrol_available(&bed, &["again"], json!({})).await;
+    enrol_available(&bed, &["again"]).await;
 
     let bare = wait_operational(&bed, "bare", OperationalStatus::Discovered).await;
     assert_eq!(status(&bare).provisioning.state, "unmanaged");
-    assert!(
-        bed.event_reasons("bare")
-            .await
-            .contains(&"Discovered".to_owned())
-    );
+    assert!(bed.has_event("bare", "Discovered").await);
     bed.create_secret("bare-bmc", common::bmc_credentials())
         .await;
     bed.patch(
@@ -1022,7 +986,7 @@ async fn unmanaged_paused_moved_and_reinspected_hosts() {
 #[tokio::test]
 async fn image_changes_on_provisioned_hosts() {
     let bed = BmoBed::start().await;
-    enrol_available(&bed, &["offline", "changed", "removed"], json!({})).await;
+    enrol_available(&bed, &["offline", "changed", "removed"]).await;
     provision(&bed, &["changed", "removed"]).await;
     let before = bed.reconciles("offline");
     bed.patch(
@@ -1078,14 +1042,7 @@ async fn image_changes_on_provisioned_hosts() {
     })
     .await;
     let changed = wait_provisioned(&bed, "changed").await;
-    assert_eq!(
-        status(&changed)
-            .provisioning
-            .image
-            .as_ref()
-            .map(|i| i.url.as_str()),
-        Some(other)
-    );
+    assert_eq!(image_url(&changed), Some(other));
     assert_eq!(
         bed.node_of("changed").expect("node")["instance_info"]["image_source"],
         other

@@ -254,6 +254,10 @@ impl BmoBed {
             .collect()
     }
 
+    pub async fn has_event(&self, name: &str, reason: &str) -> bool {
+        self.event_reasons(name).await.iter().any(|r| r == reason)
+    }
+
     /// The state changes the host's Events report (`Provisioning state changed from "a" to
     /// "b"`), in no particular order.
     pub async fn state_changes(&self, name: &str) -> Vec<String> {
