@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod bmo;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -224,22 +226,28 @@ async fn server_with_webhook_server() -> (capm3::sandbox::apiserver::ApiServer, 
     (server, ca.pem().to_owned())
 }
 
-/// Enrols a simulated host as a user would: a BMC Secret `<name>-bmc` and a BareMetalHost
-/// with a `fake-hardware` BMC (the manager needs `--enable-fake-hardware`), online.
-pub async fn enrol_fake_host(client: &kube::Client, namespace: &str, name: &str, mac: &str) {
-    use capm3::api::bmo::v1alpha1::BareMetalHost;
+/// The BMC Secret every fake host gets.
+pub fn bmc_credentials() -> Value {
+    serde_json::json!({"username": "admin", "password": "s3cret"})
+}
+
+/// Creates a Secret from `string_data`.
+pub async fn create_secret(client: &kube::Client, namespace: &str, name: &str, string_data: Value) {
     use k8s_openapi::api::core::v1::Secret;
-    use kube::api::{Api, PostParams};
     let secret: Secret = serde_json::from_value(serde_json::json!({
-        "metadata": {"name": format!("{name}-bmc")},
-        "stringData": {"username": "admin", "password": "s3cret"},
+        "metadata": {"name": name}, "stringData": string_data,
     }))
     .expect("secret");
-    Api::<Secret>::namespaced(client.clone(), namespace)
-        .create(&PostParams::default(), &secret)
+    kube::Api::<Secret>::namespaced(client.clone(), namespace)
+        .create(&Default::default(), &secret)
         .await
-        .expect("secret created");
-    let host: BareMetalHost = serde_json::from_value(serde_json::json!({
+        .unwrap_or_else(|e| panic!("secret {name} created: {e}"));
+}
+
+/// A BareMetalHost with a `fake-hardware` BMC (the manager needs `--enable-fake-hardware`),
+/// online, whose credentials are the Secret `<name>-bmc`.
+pub fn fake_host(name: &str, mac: &str) -> Value {
+    serde_json::json!({
         "apiVersion": "metal3.io/v1alpha1", "kind": "BareMetalHost",
         "metadata": {"name": name},
         "spec": {
@@ -247,12 +255,24 @@ pub async fn enrol_fake_host(client: &kube::Client, namespace: &str, name: &str,
             "bootMACAddress": mac,
             "bmc": {"address": "fake-hardware://127.0.0.1", "credentialsName": format!("{name}-bmc")},
         },
-    }))
-    .expect("host");
-    Api::<BareMetalHost>::namespaced(client.clone(), namespace)
-        .create(&PostParams::default(), &host)
+    })
+}
+
+pub async fn create_host(client: &kube::Client, namespace: &str, manifest: Value) {
+    use capm3::api::bmo::v1alpha1::BareMetalHost;
+    let host: BareMetalHost = serde_json::from_value(manifest).expect("host");
+    let name = host.metadata.name.clone().unwrap_or_default();
+    kube::Api::<BareMetalHost>::namespaced(client.clone(), namespace)
+        .create(&Default::default(), &host)
         .await
-        .expect("host created");
+        .unwrap_or_else(|e| panic!("host {name} created: {e}"));
+}
+
+/// Enrols a simulated host as a user would: a BMC Secret `<name>-bmc` and a
+/// [`fake_host`].
+pub async fn enrol_fake_host(client: &kube::Client, namespace: &str, name: &str, mac: &str) {
+    create_secret(client, namespace, &format!("{name}-bmc"), bmc_credentials()).await;
+    create_host(client, namespace, fake_host(name, mac)).await;
 }
 
 /// `status.provisioning.state` of a host, if it has one.

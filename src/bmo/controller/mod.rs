@@ -6,6 +6,7 @@
 //! host at once.
 
 mod conditions;
+mod events;
 mod reconcile;
 mod secrets;
 mod writes;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::events::Reporter;
 use kube::runtime::reflector::{ReflectHandle, Store};
 use kube::runtime::utils::{Predicate, PredicateConfig, predicates};
 use tokio::sync::watch;
@@ -26,6 +27,7 @@ use crate::bmo::machine;
 use crate::bmo::provisioner::ProvisionerFactory;
 use crate::metrics::Metrics;
 
+pub use events::Events;
 pub use secrets::SECRET_FINALIZER;
 
 /// The host's own finalizer.
@@ -42,7 +44,7 @@ pub struct Context<F: ProvisionerFactory> {
     pub client: kube::Client,
     pub factory: F,
     pub settings: machine::Settings,
-    pub recorder: Recorder,
+    pub events: Events,
     pub metrics: Arc<Metrics>,
     /// Whether this replica may act.
     pub leading: watch::Receiver<bool>,
@@ -61,7 +63,7 @@ impl<F: ProvisionerFactory> Context<F> {
             instance: std::env::var("POD_NAME").ok(),
         };
         Context {
-            recorder: Recorder::new(client.clone(), reporter),
+            events: Events::new(client.clone(), reporter),
             client,
             factory,
             settings,

@@ -22,8 +22,9 @@ use crate::bmo::machine::{self, Action, Inputs, Machine};
 use crate::bmo::provisioner::{HostData, ProvisionerError, ProvisionerFactory};
 use crate::bmo::state::ProvisioningState;
 
-/// How soon a host whose credentials Secret is missing is looked at again.
-const MISSING_SECRET_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
+/// How soon a host whose credentials Secret is missing or unusable is looked at again
+/// (upstream's `hostErrorRetryDelay`).
+const CREDENTIALS_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -242,8 +243,10 @@ async fn consume_hardware_details<F: ProvisionerFactory>(
     Ok(controller::Action::await_change())
 }
 
-/// A credentials problem is a registration error on the host. A missing Secret may appear:
-/// look again soon; anything else waits for a change to the host or the Secret.
+/// A credentials problem is a registration error on the host, looked at again soon: the
+/// Secret may be created or fixed. (Upstream waits for an event of the Secret, which it
+/// watches, when the Secret exists but is unusable; nothing watches Secrets here, so a fixed
+/// Secret would otherwise go unnoticed until the host itself changed.)
 async fn credentials_failure<F: ProvisionerFactory>(
     api: &Api<BareMetalHost>,
     host: &BareMetalHost,
@@ -274,11 +277,7 @@ async fn credentials_failure<F: ProvisionerFactory>(
             .inc();
         publish(context, host, "RegistrationError", message, true).await;
     }
-    Ok(if missing {
-        controller::Action::requeue(MISSING_SECRET_RETRY)
-    } else {
-        controller::Action::await_change()
-    })
+    Ok(controller::Action::requeue(CREDENTIALS_RETRY))
 }
 
 /// What the provisioner needs to know about the host.
@@ -408,11 +407,7 @@ async fn publish<F: ProvisionerFactory>(
         action: reason.to_owned(),
         secondary: None,
     };
-    if let Err(error) = context
-        .recorder
-        .publish(&event, &host.object_ref(&()))
-        .await
-    {
+    if let Err(error) = context.events.publish(&event, &host.object_ref(&())).await {
         tracing::debug!("event {reason} not recorded: {error}");
     }
 }

@@ -4,9 +4,10 @@ use serde_json::Value;
 
 use super::IronicProvisioner;
 use super::actions::{LONG_DELAY, settled, short_delay, unless_locked};
+use crate::api::bmo::v1alpha1::AutomatedCleaningMode;
 use crate::bmo::annotations::RebootMode;
 use crate::bmo::provisioner::{HardwareState, Outcome, ProvisionResult, ProvisionerError};
-use crate::ironic::{IronicError, Node, power};
+use crate::ironic::{IronicError, Node, power, states as s, targets};
 
 /// How long a soft power off may take before Ironic gives up (seconds).
 const SOFT_POWER_OFF_TIMEOUT: u32 = 180;
@@ -50,6 +51,11 @@ pub(super) async fn power_off(
     force: bool,
 ) -> ProvisionResult<Outcome> {
     let node = p.node().await?;
+    match before_power_off(&node, p.host.automated_cleaning_mode) {
+        BeforePowerOff::Proceed => {}
+        BeforePowerOff::Wait => return Ok(Outcome::waiting(LONG_DELAY)),
+        BeforePowerOff::Request(target) => return p.change_state(&node, target).await,
+    }
     let soft = mode != RebootMode::Hard && !force;
     if node.disable_power_off == Some(true) {
         // Ironic refuses to power such a node off: a reboot is the nearest thing.
@@ -96,6 +102,37 @@ pub(super) async fn power_off(
     change_power(p, &node, power::OFF).await
 }
 
+/// What must happen before a node can be powered off.
+#[derive(Debug, PartialEq, Eq)]
+enum BeforePowerOff {
+    Proceed,
+    /// Inspection or cleaning runs and cannot be aborted yet.
+    Wait,
+    /// Request this provision-state change first.
+    Request(&'static str),
+}
+
+/// Upstream's `abortInspectionOrCleaning`: Ironic refuses power changes while inspection or
+/// cleaning runs, and a failed inspection keeps its target state, so a host deleted in the
+/// middle would wait for ever. Inspection waiting for the ramdisk is aborted, a failed one is
+/// brought back to manageable; manual cleaning, or automated cleaning the host no longer
+/// wants, is aborted once it waits for the ramdisk.
+///
+/// Upstream recognises manual cleaning by a target of `clean`, which Ironic never shows (it
+/// shows `manageable`, where automated cleaning shows `available`): this follows Ironic.
+fn before_power_off(node: &Node, cleaning: AutomatedCleaningMode) -> BeforePowerOff {
+    let target = node.target_provision_state.as_deref().unwrap_or_default();
+    let abortable_cleaning = target == s::MANAGEABLE || cleaning == AutomatedCleaningMode::Disabled;
+    match node.provision_state.as_deref().unwrap_or_default() {
+        s::INSPECT_WAIT => BeforePowerOff::Request(targets::ABORT),
+        s::INSPECTING | s::CLEANING => BeforePowerOff::Wait,
+        s::INSPECT_FAILED if !target.is_empty() => BeforePowerOff::Request(targets::MANAGE),
+        s::CLEAN_WAIT if abortable_cleaning => BeforePowerOff::Request(targets::ABORT),
+        s::CLEAN_WAIT => BeforePowerOff::Wait,
+        _ => BeforePowerOff::Proceed,
+    }
+}
+
 fn last_error(node: &Node) -> Option<String> {
     node.last_error.clone().filter(|e| !e.is_empty())
 }
@@ -120,4 +157,64 @@ async fn change_power(
         p.forget();
     }
     unless_locked(sent).map(settled)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn node(state: &str, target: Option<&str>) -> Node {
+        serde_json::from_value(
+            json!({"uuid": "n", "provision_state": state, "target_provision_state": target}),
+        )
+        .expect("node")
+    }
+
+    #[test]
+    fn inspection_and_cleaning_make_way_for_a_power_off() {
+        use AutomatedCleaningMode::{Disabled, Metadata};
+        use BeforePowerOff::{Proceed, Request, Wait};
+        let cases = [
+            (
+                s::INSPECT_WAIT,
+                Some(s::MANAGEABLE),
+                Metadata,
+                Request(targets::ABORT),
+            ),
+            (s::INSPECTING, Some(s::MANAGEABLE), Metadata, Wait),
+            (
+                s::INSPECT_FAILED,
+                Some(s::MANAGEABLE),
+                Metadata,
+                Request(targets::MANAGE),
+            ),
+            (s::INSPECT_FAILED, None, Metadata, Proceed),
+            // Manual cleaning, and automated cleaning the host turned off, are aborted.
+            (
+                s::CLEAN_WAIT,
+                Some(s::MANAGEABLE),
+                Metadata,
+                Request(targets::ABORT),
+            ),
+            (
+                s::CLEAN_WAIT,
+                Some(s::AVAILABLE),
+                Disabled,
+                Request(targets::ABORT),
+            ),
+            (s::CLEAN_WAIT, Some(s::AVAILABLE), Metadata, Wait),
+            (s::CLEANING, Some(s::MANAGEABLE), Metadata, Wait),
+            (s::ACTIVE, None, Metadata, Proceed),
+            (s::MANAGEABLE, None, Disabled, Proceed),
+        ];
+        for (state, target, cleaning, expected) in cases {
+            assert_eq!(
+                before_power_off(&node(state, target), cleaning),
+                expected,
+                "{state} → {target:?} ({cleaning:?})"
+            );
+        }
+    }
 }

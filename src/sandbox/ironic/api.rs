@@ -123,7 +123,7 @@ impl Ironic {
         }
         let uuid = uuid::Uuid::new_v4().to_string();
         let mut node = json!({
-            "uuid": uuid, "name": null, "driver": driver, "driver_info": {}, "instance_info": {}, "properties": {},
+            "uuid": uuid, "name": null, "driver": driver, "driver_info": {}, "driver_internal_info": {}, "instance_info": {}, "properties": {},
             "extra": {}, "provision_state": s::ENROLL, "target_provision_state": null, "power_state": null,
             "target_power_state": null, "maintenance": false, "maintenance_reason": null, "fault": null,
             "last_error": null, "instance_uuid": null, "automated_clean": null, "disable_power_off": false,
@@ -222,6 +222,10 @@ impl Ironic {
         if let (Step::Deploy, Some(configdrive)) = (transition.step, request.get("configdrive")) {
             node["instance_info"]["configdrive"] = configdrive.clone();
         }
+        // Ironic keeps the requested deploy steps for the deployment's duration.
+        if let (Step::Deploy, Some(steps)) = (transition.step, request.get("deploy_steps")) {
+            node["driver_internal_info"]["user_deploy_steps"] = steps.clone();
+        }
         start(node, &transition);
         Ok((uuid, transition))
     }
@@ -241,6 +245,12 @@ impl Ironic {
         node["target_provision_state"] = Value::Null;
         node["reservation"] = Value::Null;
         node["provision_updated_at"] = json!(crate::sandbox::apiserver::api::now());
+        if transition.step == Step::Deploy
+            && let Some(info) = node["driver_internal_info"].as_object_mut()
+        {
+            // Ironic wipes them when the deployment ends, however it ends.
+            info.remove("user_deploy_steps");
+        }
         if failed {
             node["provision_state"] = json!(transition.failure);
             node["last_error"] = json!(format!(
