@@ -31,6 +31,9 @@ use crate::kubeutil::finalizers::has_finalizer;
 
 /// How soon a pass that lost a race to another writer runs again.
 const RACE_RETRY: Duration = Duration::from_millis(500);
+/// How soon a deleted template looks again for its last Metal3Datas (upstream: 30 s). Their
+/// final removal is no event the shared watch delivers, so the template polls for it.
+const DATAS_RETRY: Duration = Duration::from_secs(5);
 /// How many taken names one allocation skips before the pass starts over with a fresh listing.
 const MAX_ATTEMPTS: usize = 100;
 
@@ -149,7 +152,7 @@ async fn pass(context: &Context, cached: &Metal3DataTemplate) -> Result<Action, 
     match template_end(deleting, live_claims, &book) {
         TemplateEnd::Serve => outcome.action(),
         TemplateEnd::WaitForClaims => outcome.action(),
-        TemplateEnd::WaitForDatas => Ok(Action::requeue(REQUEUE_AFTER)),
+        TemplateEnd::WaitForDatas => Ok(Action::requeue(DATAS_RETRY)),
         TemplateEnd::Release => {
             kubeio::remove_finalizer(client, &template, DATA_TEMPLATE_FINALIZER).await?;
             Ok(Action::await_change())
