@@ -32,6 +32,7 @@ pub struct Context {
     common: Common,
     recorder: Recorder,
     claims: Store<Metal3DataClaim>,
+    datas: Store<Metal3Data>,
 }
 
 /// The controller, ready to run until `shutdown` resolves.
@@ -51,6 +52,7 @@ where
     let context = Arc::new(Context {
         recorder: Recorder::new(common.client.clone(), reporter),
         claims: caches.claims.store.clone(),
+        datas: caches.datas.store.clone(),
         common,
     });
     let templates = spec_changes(caches.templates.subscribe());

@@ -117,12 +117,6 @@ async fn pass(context: &Context, cached: &Metal3DataTemplate) -> Result<Action, 
     } else if !has_finalizer(&template, DATA_TEMPLATE_FINALIZER) {
         return Ok(Action::await_change());
     }
-    // A fresh listing: the index handed out next must not come from an older view than the
-    // last one taken (the name lock would catch it, at the price of a conflict per index).
-    let mut book = Book::new(
-        &template.name_any(),
-        kubeio::list(client, &namespace).await?,
-    );
     let mut claims: Vec<Arc<Metal3DataClaim>> = context
         .claims
         .state()
@@ -130,6 +124,21 @@ async fn pass(context: &Context, cached: &Metal3DataTemplate) -> Result<Action, 
         .filter(|claim| references(claim, &template))
         .collect();
     claims.sort_by_key(|claim| order_key(&claim.metadata));
+    // An index is handed out from a fresh listing: the lowest free one, not the one after
+    // what a lagging cache still shows. Passes that hand out none read the cache.
+    let allocating = claims
+        .iter()
+        .any(|c| awaits_data(c) || c.metadata.deletion_timestamp.is_some());
+    let datas = if allocating {
+        kubeio::list(client, &namespace).await?
+    } else {
+        let cached = context.datas.state().into_iter();
+        cached
+            .filter(|d| d.namespace().as_deref() == Some(namespace.as_str()))
+            .map(|d| (*d).clone())
+            .collect()
+    };
+    let mut book = Book::new(&template.name_any(), datas);
     let mut pass = ClaimPass {
         context,
         template: &template,
