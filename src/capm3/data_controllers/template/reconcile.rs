@@ -159,8 +159,7 @@ async fn pass(context: &Context, cached: &Metal3DataTemplate) -> Result<Action, 
         .iter()
         .any(|c| c.metadata.deletion_timestamp.is_none());
     match template_end(deleting, live_claims, &book) {
-        TemplateEnd::Serve => outcome.action(),
-        TemplateEnd::WaitForClaims => outcome.action(),
+        TemplateEnd::Serve | TemplateEnd::WaitForClaims => outcome.action(),
         TemplateEnd::WaitForDatas => Ok(Action::requeue(DATAS_RETRY)),
         TemplateEnd::Release => {
             kubeio::remove_finalizer(client, &template, DATA_TEMPLATE_FINALIZER).await?;
