@@ -28,6 +28,7 @@ pub mod changes;
 pub mod cluster;
 pub mod conditions;
 pub mod data;
+pub mod data_controllers;
 pub mod delete;
 pub mod names;
 pub mod node_reuse;
