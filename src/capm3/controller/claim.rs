@@ -18,7 +18,8 @@ use std::sync::Arc;
 use kube::{Api, ResourceExt};
 
 use super::pass::MachinePass;
-use super::{Context, Error, owners, race_retry, writes};
+use super::writes::{self, HostWrite};
+use super::{Context, Error, owners, race_retry};
 use crate::api::bmo::v1alpha1::BareMetalHost;
 use crate::api::capi::Machine;
 use crate::api::capm3::v1beta2::Metal3Machine;
@@ -88,14 +89,19 @@ pub(super) async fn check_annotated(
         Ok(AnnotatedHost::Lost) => {
             tracing::debug!(machine = %pass.working.name_any(), host = %host.name_any(),
                             "the chosen host went to another consumer, choosing again");
-            if let Some(annotations) = pass.working.metadata.annotations.as_mut() {
-                annotations.remove(HOST_ANNOTATION);
-            }
-            pass.write_metadata(api).await?;
-            Ok(Some(Next::After(race_retry())))
+            forget(api, pass).await.map(Some)
         }
         Err(error) => Ok(Some(pass.absorb(associate::invalid_selector(&error)))),
     }
+}
+
+/// Drops the machine's annotation (a choice that did not become a claim) and looks again soon.
+async fn forget(api: &Api<Metal3Machine>, pass: &mut MachinePass) -> Result<Next, Error> {
+    if let Some(annotations) = pass.working.metadata.annotations.as_mut() {
+        annotations.remove(HOST_ANNOTATION);
+    }
+    pass.write_metadata(api).await?;
+    Ok(Next::After(race_retry()))
 }
 
 /// Records the choice on the machine, then claims the host and labels its BMC Secret.
@@ -114,10 +120,14 @@ async fn claim(
     pass.change(&association.machine);
     pass.write_metadata(api).await?;
     pass.write_status(api).await?;
-    if let Some(patch) = &association.host_patch
-        && !writes::host(&context.client, host, patch).await?
-    {
-        return Ok(Next::After(race_retry()));
+    if let Some(patch) = &association.host_patch {
+        match writes::host(&context.client, host, patch).await? {
+            HostWrite::Written => {}
+            HostWrite::Conflict => return Ok(Next::After(race_retry())),
+            // Deleted since it was chosen: a missing host is otherwise waited for (it may
+            // have been this machine's), so the choice goes now.
+            HostWrite::Gone => return forget(api, pass).await,
+        }
     }
     writes::bmc_secret_label(&context.client, host, &association.cluster_name, true).await?;
     Ok(pass.absorb(association.report))

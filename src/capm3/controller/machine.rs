@@ -8,6 +8,7 @@ use kube::runtime::controller::Action;
 use kube::{Api, ResourceExt};
 
 use super::pass::MachinePass;
+use super::writes::HostWrite;
 use super::{
     Context, Error, action, claim, find, metadata, observed, race_retry, release, retry_or_fail,
     writes,
@@ -210,7 +211,7 @@ async fn update_host(
         Err(report) => return Ok(pass.absorb(report)),
     };
     if let (Some(patch), Some(host)) = (&update.host_patch, inputs.host)
-        && !writes::host(&context.client, host, patch).await?
+        && writes::host(&context.client, host, patch).await? != HostWrite::Written
     {
         return Ok(Next::After(race_retry()));
     }

@@ -5,6 +5,7 @@ use kube::Api;
 
 use super::machine::Inputs;
 use super::pass::MachinePass;
+use super::writes::HostWrite;
 use super::{Context, Error, metadata, owners, race_retry, writes};
 use crate::api::capm3::v1beta2::Metal3Machine;
 use crate::capm3::data;
@@ -59,8 +60,9 @@ pub(super) async fn run(
     }
     if let (Some(patch), Some(host)) = (&release.host_patch, inputs.host) {
         match writes::host(&context.client, host, patch).await {
-            Ok(true) => {}
-            Ok(false) => return Ok(Next::After(race_retry())),
+            Ok(HostWrite::Written) => {}
+            // A host gone meanwhile is found missing on the next pass: nothing to release.
+            Ok(HostWrite::Conflict | HostWrite::Gone) => return Ok(Next::After(race_retry())),
             Err(error) => {
                 return Ok(pass.absorb(delete::deletion_failed(false, &error.to_string())));
             }

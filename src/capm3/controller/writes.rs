@@ -117,21 +117,31 @@ pub async fn merge<K: Cacheable>(
         .await
 }
 
-/// Applies a decision's merge patch to `host`; `false` when it lost a race: the patch carried
-/// the resourceVersion the host was read at and the host changed since (409), or went away.
-/// The caller reads the host again on its next pass.
+/// How a write to a host went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostWrite {
+    Written,
+    /// The patch carried the resourceVersion the host was read at and the host changed since
+    /// (409): the caller reads it again on its next pass.
+    Conflict,
+    /// The host is gone.
+    Gone,
+}
+
+/// Applies a decision's merge patch to `host`.
 pub async fn host(
     client: &kube::Client,
     host: &BareMetalHost,
     patch: &Value,
-) -> Result<bool, kube::Error> {
+) -> Result<HostWrite, kube::Error> {
     let api: Api<BareMetalHost> =
         Api::namespaced(client.clone(), &host.namespace().unwrap_or_default());
     match merge(&api, &host.name_any(), patch).await {
-        Ok(_) => Ok(true),
+        Ok(_) => Ok(HostWrite::Written),
+        Err(error) if not_found(&error) => Ok(HostWrite::Gone),
         Err(error) if lost_race(&error) => {
             tracing::debug!(host = %host.name_any(), "host write lost a race: {error}");
-            Ok(false)
+            Ok(HostWrite::Conflict)
         }
         Err(error) => Err(error),
     }
