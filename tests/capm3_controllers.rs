@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use capm3::api::bmo::v1alpha1::BareMetalHost;
 use capm3::api::capi::{Cluster, Machine};
-use capm3::api::capm3::v1beta2::{Metal3Cluster, Metal3Machine, Metal3MachineTemplate};
+use capm3::api::capm3::v1beta2::{
+    Metal3Cluster, Metal3Data, Metal3DataClaim, Metal3Machine, Metal3MachineTemplate,
+};
 use capm3::capm3::controller::{self, Caches, Settings};
 use capm3::manager::caches::{Scope, SharedCache};
 use capm3::metrics::Metrics;
@@ -644,6 +646,30 @@ async fn a_machine_gets_a_host_a_node_and_gives_the_host_back() {
         !is_true(machine_conditions(m), "Paused")
     })
     .await;
+    // The machine's own pause annotation pauses the machine, not its host.
+    env.merge::<Metal3Machine>(
+        "m3m",
+        json!({"metadata": {"annotations": {"cluster.x-k8s.io/paused": ""}}}),
+    )
+    .await;
+    env.machine_when("machine paused by annotation", |m| {
+        is_true(machine_conditions(m), "Paused")
+    })
+    .await;
+    let host_now: BareMetalHost = env.get("h1").await.expect("host");
+    assert_eq!(
+        annotation(&host_now, "baremetalhost.metal3.io/paused"),
+        None
+    );
+    env.merge::<Metal3Machine>(
+        "m3m",
+        json!({"metadata": {"annotations": {"cluster.x-k8s.io/paused": null}}}),
+    )
+    .await;
+    env.machine_when("machine unpaused again", |m| {
+        !is_true(machine_conditions(m), "Paused")
+    })
+    .await;
 
     // Deletion deprovisions the host, waits for it, then releases it.
     env.delete::<Metal3Machine>("m3m").await;
@@ -723,6 +749,128 @@ async fn no_host_is_reported_and_fast_track_keeps_released_hosts_on() {
         .host_when("h1", "deployment cleared", |h| h.spec.image.is_none())
         .await;
     assert!(cleared.spec.online, "DEL-04: fast track keeps it on");
+    env.stop().await;
+}
+
+/// DTI-01…DTI-05 and DEL-01, with the Metal3DataTemplate controller's part played by hand:
+/// the machine claims its data, keeps its host unprovisioned until the rendered Metal3Data is
+/// ready, then points the host at the rendered Secrets; deletion releases the claim.
+#[tokio::test]
+async fn a_data_template_machine_waits_for_its_rendered_data() {
+    let mut env = Env::start().await;
+    env.controller(false);
+    env.cluster().await;
+    env.host("h1").await;
+    env.machine("m3m", json!({"spec": {"dataTemplate": {"name": "tmpl"}}}))
+        .await;
+    let claim = eventually("Metal3DataClaim created", || async {
+        env.get::<Metal3DataClaim>("m3m").await
+    })
+    .await;
+    assert_eq!(
+        claim.metadata.finalizers,
+        Some(vec![
+            "metal3machine.infrastructure.cluster.x-k8s.io".to_owned()
+        ])
+    );
+    let owner_ref = &claim.metadata.owner_references.as_ref().expect("owner")[0];
+    assert_eq!(
+        (owner_ref.kind.as_str(), owner_ref.controller),
+        ("Metal3Machine", Some(true))
+    );
+    let template = claim.spec.template.clone().expect("template");
+    assert_eq!(
+        (template.name.as_deref(), template.namespace.as_deref()),
+        (Some("tmpl"), Some(NS))
+    );
+    let machine = env
+        .machine_when("template namespace defaulted", |m| {
+            m.spec
+                .data_template
+                .as_ref()
+                .and_then(|t| t.namespace.as_deref())
+                == Some(NS)
+        })
+        .await;
+    let claimed = env
+        .host_when("h1", "host claimed", |h| consumer(h) == Some("m3m"))
+        .await;
+    assert!(claimed.spec.image.is_none(), "DTI-04: not provisioned yet");
+
+    env.create::<Metal3Data>(json!({
+        "apiVersion": format!("{INFRA}/v1beta2"), "kind": "Metal3Data",
+        "metadata": {"name": "tmpl-0",
+                     "ownerReferences": [owner(&claim), owner(&machine)]},
+        "spec": {"index": 0, "template": {"name": "tmpl", "namespace": NS},
+                 "claim": {"name": "m3m", "namespace": NS},
+                 "metaData": {"name": "m3m-metadata", "namespace": NS},
+                 "networkData": {"name": "m3m-networkdata", "namespace": NS}},
+    }))
+    .await;
+    env.merge_status::<Metal3Data>("tmpl-0", json!({"ready": false}))
+        .await;
+    env.merge_status::<Metal3DataClaim>(
+        "m3m",
+        json!({"renderedData": {"name": "tmpl-0", "namespace": NS}}),
+    )
+    .await;
+    env.machine_when("waiting for the Metal3Data", |m| {
+        condition(machine_conditions(m), "Metal3DataReady")
+            .is_some_and(|c| c.reason == "WaitingForMetal3Data")
+    })
+    .await;
+    let host_now: BareMetalHost = env.get("h1").await.expect("host");
+    assert!(host_now.spec.image.is_none(), "DTI-04: data not ready");
+
+    env.merge_status::<Metal3Data>("tmpl-0", json!({"ready": true}))
+        .await;
+    let provisioned = env
+        .host_when("h1", "host provisioned with the rendered data", |h| {
+            h.spec.image.is_some()
+        })
+        .await;
+    assert_eq!(
+        provisioned.spec.meta_data.and_then(|s| s.name).as_deref(),
+        Some("m3m-metadata")
+    );
+    assert_eq!(
+        provisioned
+            .spec
+            .network_data
+            .and_then(|s| s.name)
+            .as_deref(),
+        Some("m3m-networkdata")
+    );
+    let machine = env
+        .machine_when("data recorded", |m| {
+            is_true(machine_conditions(m), "Metal3DataReady")
+        })
+        .await;
+    let status = machine.status.expect("status");
+    assert_eq!(
+        status.rendered_data.and_then(|r| r.name).as_deref(),
+        Some("tmpl-0")
+    );
+    assert_eq!(
+        status.meta_data.and_then(|s| s.name).as_deref(),
+        Some("m3m-metadata")
+    );
+
+    env.delete::<Metal3Machine>("m3m").await;
+    eventually("claim released", || async {
+        env.get::<Metal3DataClaim>("m3m")
+            .await
+            .is_none()
+            .then_some(())
+    })
+    .await;
+    eventually("machine gone", || async {
+        env.get::<Metal3Machine>("m3m")
+            .await
+            .is_none()
+            .then_some(())
+    })
+    .await;
     env.stop().await;
 }
 

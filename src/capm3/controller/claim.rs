@@ -117,9 +117,12 @@ async fn claim(
         Ok(association) => association,
         Err(report) => return Ok(pass.absorb(report)),
     };
+    // The choice (annotation) and status.userData first, with the machine's resourceVersion:
+    // a pass on a stale machine, or a second replica's, stops here.
     pass.change(&association.machine);
     pass.write_metadata(api).await?;
     pass.write_status(api).await?;
+    // Then the claim, with the host's resourceVersion.
     if let Some(patch) = &association.host_patch {
         match writes::host(&context.client, host, patch).await? {
             HostWrite::Written => {}
