@@ -1,11 +1,14 @@
 //! Associating a Metal3Machine with the chosen BareMetalHost, and keeping the host's spec in
 //! line with the machine afterwards (reference §1.2.1 and §1.2.5; ASC-01…ASC-11, SEL-11).
 //!
-//! The shell writes an [`Association`] in this order: the host patch (guarded by the host's
-//! resourceVersion, so that of two Metal3Machines that chose the same host only one wins and
-//! the other chooses again), the BMC Secret label, then the Metal3Machine's annotation and
-//! status. A crash in between is harmless: the next pass finds the host through its
-//! consumerRef (SEL-05) and completes the rest.
+//! The shell writes an [`Association`] in this order: first the Metal3Machine's annotation and
+//! status (guarded by the machine's resourceVersion, so that of two replicas reconciling the
+//! same machine at once only one records a choice), then the host patch (guarded by the host's
+//! resourceVersion, so that of two Metal3Machines that chose the same host only one wins),
+//! then the BMC Secret label. A claim that lost its race, or a crash in between, leaves the
+//! annotation naming a host that is not (yet) the machine's own: the next pass judges it with
+//! [`annotated_host`] and claims it, or forgets it and chooses again. Writing the host first
+//! instead would let two replicas claim two hosts for one machine.
 
 use std::fmt;
 
@@ -18,7 +21,7 @@ use super::conditions::{self as cond, Cond, LegacyCond, Severity, is_true, reaso
 use super::names::{CLUSTER_NAME_LABEL, HOST_ANNOTATION, NODE_REUSE_LABEL};
 use super::outcome::{Event, Next, Report};
 use super::patch::MergePatch;
-use super::select::{Choice, Exclusions};
+use super::select::{Candidate, Choice, Exclusions, HostRequest, candidate, consumer_is};
 use super::selector::SelectorError;
 use crate::api::bmo::v1alpha1::{
     AutomatedCleaningMode as HostCleaning, BareMetalHost, ChecksumType as HostChecksum,
@@ -371,6 +374,55 @@ pub fn associate(
             .with(Cond::yes(cond::ASSOCIATE_BARE_METAL_HOST, reason))
             .with_v1beta1(LegacyCond::yes(v1beta1::ASSOCIATE_BMH))
             .with_event(Event::normal("HostAssociated", "Associate", note)),
+    })
+}
+
+/// What a pass does with the host its annotation names.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AnnotatedHost<'h> {
+    /// Its consumerRef names this Metal3Machine: carry on.
+    Own,
+    /// Free for this machine (the claim did not land): claim it, or wait for a node-reuse host.
+    Claim(Choice<'h>),
+    /// Another consumer holds it (this machine's claim lost its race): forget the annotation
+    /// and choose again.
+    Lost,
+    /// Unclaimed but not selectable, such as a provisioned host whose consumerRef a user
+    /// removed: carry on, the update pass writes the consumerRef back, as upstream does.
+    Keep,
+}
+
+/// Judges the host named by `machine`'s annotation. A host whose consumerRef names the
+/// machine is its own whatever its labels (a changed hostSelector never drops a host); any
+/// other is judged as host selection would (with `reuse_name`, the Machine owner's
+/// [`super::node_reuse::reuse_name`]), and one held by another consumer is lost. `Err`: the
+/// hostSelector is invalid (SEL-04).
+pub fn annotated_host<'h>(
+    host: &'h BareMetalHost,
+    machine: &Metal3Machine,
+    reuse_name: Option<String>,
+) -> Result<AnnotatedHost<'h>, SelectorError> {
+    let (namespace, name) = (machine.namespace().unwrap_or_default(), machine.name_any());
+    let consumer = host.spec.consumer_ref.as_ref();
+    if consumer.is_some_and(|c| consumer_is(c, &namespace, &name)) {
+        return Ok(AnnotatedHost::Own);
+    }
+    let request = HostRequest::new(machine, reuse_name)?;
+    Ok(match candidate(host, &request) {
+        Ok(Candidate::Own) => AnnotatedHost::Own,
+        Ok(Candidate::Available { .. }) => AnnotatedHost::Claim(Choice::Host {
+            host,
+            via_node_reuse: false,
+        }),
+        Ok(Candidate::Reuse { ready: true }) => AnnotatedHost::Claim(Choice::Host {
+            host,
+            via_node_reuse: true,
+        }),
+        Ok(Candidate::Reuse { ready: false }) => {
+            AnnotatedHost::Claim(Choice::WaitForReuse { host })
+        }
+        Err(_) if consumer.is_some() => AnnotatedHost::Lost,
+        Err(_) => AnnotatedHost::Keep,
     })
 }
 
@@ -821,6 +873,87 @@ mod tests {
         assert_eq!(report.next, Next::later());
         assert_eq!(report.conditions[0].status, cond::Status::False);
         assert_eq!(report.events[0].reason, "NoHostAvailable");
+    }
+
+    /// SEL-11: a machine whose claim did not land claims its annotated host again while it
+    /// is free, forgets it once another consumer holds it, and keeps its own host even when
+    /// its hostSelector no longer matches.
+    #[test]
+    fn annotated_host_after_a_lost_race() {
+        let m3m = machine(
+            "m3m",
+            json!({"metadata": {"annotations": {"metal3.io/BareMetalHost": "metal3/h1"}},
+                   "spec": {"hostSelector": {"matchLabels": {"rack": "a"}}}}),
+        );
+        fn judge<'h>(bmh: &'h BareMetalHost, m3m: &Metal3Machine) -> AnnotatedHost<'h> {
+            annotated_host(bmh, m3m, None).expect("valid selector")
+        }
+        let free = host(
+            "h1",
+            "available",
+            json!({"metadata": {"labels": {"rack": "a"}}}),
+        );
+        assert_eq!(
+            judge(&free, &m3m),
+            AnnotatedHost::Claim(Choice::Host {
+                host: &free,
+                via_node_reuse: false
+            })
+        );
+        let taken = host(
+            "h1",
+            "provisioning",
+            json!({"metadata": {"labels": {"rack": "b"}},
+                   "spec": {"consumerRef": {"kind": "Metal3Machine", "name": "other", "namespace": NS,
+                                            "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta2"}}}),
+        );
+        assert_eq!(judge(&taken, &m3m), AnnotatedHost::Lost);
+        let own = host(
+            "h1",
+            "provisioned",
+            json!({"metadata": {"labels": {"rack": "b"}},
+                   "spec": {"consumerRef": {"kind": "Metal3Machine", "name": "m3m", "namespace": NS,
+                                            "apiVersion": "infrastructure.cluster.x-k8s.io/v1beta1"}}}),
+        );
+        assert_eq!(judge(&own, &m3m), AnnotatedHost::Own);
+        let unclaimed_provisioned = host(
+            "h1",
+            "provisioned",
+            json!({"metadata": {"labels": {"rack": "a"}}}),
+        );
+        assert_eq!(judge(&unclaimed_provisioned, &m3m), AnnotatedHost::Keep);
+
+        let reuse = |state: &str| {
+            host(
+                "h1",
+                state,
+                json!({"metadata": {"labels": {"rack": "a", NODE_REUSE_LABEL: "md-md1"}},
+                       "spec": {"consumerRef": {"kind": "Cluster", "name": "test1", "namespace": NS,
+                                                "apiVersion": "cluster.x-k8s.io/v1beta2"}}}),
+            )
+        };
+        let ready = reuse("available");
+        assert_eq!(
+            annotated_host(&ready, &m3m, Some("md-md1".into())).expect("valid"),
+            AnnotatedHost::Claim(Choice::Host {
+                host: &ready,
+                via_node_reuse: true
+            })
+        );
+        let busy = reuse("deprovisioning");
+        assert_eq!(
+            annotated_host(&busy, &m3m, Some("md-md1".into())).expect("valid"),
+            AnnotatedHost::Claim(Choice::WaitForReuse { host: &busy })
+        );
+        assert_eq!(
+            annotated_host(&ready, &m3m, Some("md-other".into())).expect("valid"),
+            AnnotatedHost::Lost
+        );
+        let invalid = machine(
+            "m3m",
+            json!({"spec": {"hostSelector": {"matchExpressions": [{"key": "rack", "operator": "Bogus", "values": []}]}}}),
+        );
+        assert!(annotated_host(&free, &invalid, None).is_err());
     }
 
     /// §1.2.5: the per-pass update keeps the annotation and addresses and marks the host

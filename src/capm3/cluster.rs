@@ -70,15 +70,18 @@ pub struct ClusterInput<'a> {
 /// One Metal3Cluster pass:
 /// 1. `spec.failureDomains` copied to status (M3C-05);
 /// 2. no owner Cluster yet: nothing more, no requeue (M3C-02);
-/// 3. `Paused` (M3C-07): paused, or the condition just changed, ends the pass for 30 s;
+/// 3. `Paused` (M3C-07): paused ends the pass for 30 s; a condition that just changed ends
+///    it too, to be written first, and the next pass follows at once;
 /// 4. deleting: `Ready=False/Deleting`; the finalizer goes once no Machine is left, else
 ///    30 s (M3C-08);
 /// 5. finalizer (M3C-01), then the control-plane endpoint: valid → provisioned (M3C-03),
 ///    invalid → not provisioned with `InvalidConfiguration` (M3C-04).
 ///
-/// Deliberate differences: an invalid endpoint waits for the spec to change instead of
-/// backing off as an error (editing the spec brings the object back), and a valid endpoint
-/// clears a stale deprecated failure.
+/// Deliberate differences: after the `Paused` condition changed to False the next pass runs
+/// at once, where upstream waits 30 s (a new Metal3Cluster would otherwise be provisioned
+/// only 30 s after Cluster API owns it); an invalid endpoint waits for the spec to change
+/// instead of backing off as an error (editing the spec brings the object back), and a valid
+/// endpoint clears a stale deprecated failure.
 pub fn reconcile(input: &ClusterInput<'_>) -> ClusterPlan {
     let metal3_cluster = input.metal3_cluster;
     let status = metal3_cluster.status.as_ref();
@@ -102,8 +105,12 @@ pub fn reconcile(input: &ClusterInput<'_>) -> ClusterPlan {
     } else {
         Cond::no(cond::PAUSED, reason::NOT_PAUSED, "")
     });
-    if paused || was_paused != Some(paused) {
+    if paused {
         plan.report.next = Next::later();
+        return plan;
+    }
+    if was_paused != Some(paused) {
+        plan.report.next = Next::After(std::time::Duration::ZERO);
         return plan;
     }
 
@@ -308,7 +315,8 @@ mod tests {
         assert_eq!(run(&m3c(json!({})), None, 0).failure_domains, None);
     }
 
-    /// M3C-06, M3C-07: the Paused condition; paused or just changed ends the pass for 30 s.
+    /// M3C-06, M3C-07: the Paused condition; paused ends the pass for 30 s, a change to
+    /// not paused ends it to be written and looks again at once.
     #[test]
     fn paused() {
         let plan = run(
@@ -335,7 +343,8 @@ mod tests {
             plan.report.conditions,
             vec![Cond::no(cond::PAUSED, reason::NOT_PAUSED, "")]
         );
-        assert_eq!(plan.report.next, Next::later());
+        assert_eq!(plan.report.next, Next::After(std::time::Duration::ZERO));
+        assert_eq!(plan.finalizer, None);
     }
 
     /// M3C-08: deletion waits for the Machines, then drops the finalizer.

@@ -27,6 +27,7 @@ pub mod associate;
 pub mod changes;
 pub mod cluster;
 pub mod conditions;
+pub mod controller;
 pub mod data;
 pub mod data_controllers;
 pub mod delete;

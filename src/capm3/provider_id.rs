@@ -127,6 +127,13 @@ pub struct NodeLinkInput<'a> {
     pub nodes: &'a [Node],
 }
 
+/// Whether `host` is `provisioned`: only then is its Node looked for, so the shell reads the
+/// workload cluster's Nodes only for such hosts.
+pub fn host_provisioned(host: &BareMetalHost) -> bool {
+    let state = host.status.as_ref().map(|s| s.provisioning.state.as_str());
+    state.and_then(ProvisioningState::parse) == Some(ProvisioningState::Provisioned)
+}
+
 /// The providerID decision tree (§1.2.7), once the host is provisioned:
 /// 1. a providerID is set and a Node carries exactly it: provisioned (PID-03);
 /// 2. with a cloud provider, copy the providerID of the Node that carries the expected one,
@@ -136,12 +143,7 @@ pub struct NodeLinkInput<'a> {
 ///    config: wait 30 s; several: error (PID-05); another providerID: error (PID-04);
 /// 4. otherwise set the expected providerID and find the Node by hostname (PID-07).
 pub fn link_node(input: &NodeLinkInput<'_>) -> NodeLink {
-    let state = input
-        .host
-        .status
-        .as_ref()
-        .map(|s| s.provisioning.state.as_str());
-    if state.and_then(ProvisioningState::parse) != Some(ProvisioningState::Provisioned) {
+    if !host_provisioned(input.host) {
         return NodeLink::default();
     }
     let expected = match expected_provider_id(input.machine) {
@@ -296,6 +298,17 @@ fn failed(next: Next) -> NodeLink {
     }
 }
 
+/// The workload cluster's Nodes could not be read or written (no kubeconfig Secret yet, API
+/// server unreachable): retried with backoff, as upstream returns the error, with an Event
+/// saying why the Node is not linked yet.
+pub fn nodes_unreadable(error: &str) -> Report {
+    Report::next(Next::Retry(error.to_owned())).with_event(Event::warning(
+        "NodeNotLinked",
+        "LinkNode",
+        error.to_owned(),
+    ))
+}
+
 /// Waiting with a reason worth an Event (upstream only logs these).
 fn failed_with(next: Next, message: String) -> NodeLink {
     NodeLink {
@@ -334,6 +347,14 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_nodes_retry_with_an_event() {
+        let report = nodes_unreadable("kubeconfig Secret metal3/test1-kubeconfig not found");
+        assert!(matches!(report.next, Next::Retry(_)));
+        assert_eq!(report.events[0].reason, "NodeNotLinked");
+        assert!(report.conditions.is_empty());
+    }
+
+    #[test]
     fn expected_format() {
         assert_eq!(
             expected_provider_id(&m3m(json!({}))).as_deref(),
@@ -358,6 +379,8 @@ mod tests {
             nodes: &[],
         });
         assert_eq!(link, NodeLink::default());
+        assert!(!host_provisioned(&host("h1", "provisioning", json!({}))));
+        assert!(host_provisioned(&host("h1", "provisioned", json!({}))));
     }
 
     /// PID-01, PID-02, PID-09: the labelled Node gets the providerID, the machine too.

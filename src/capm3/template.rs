@@ -30,16 +30,16 @@ pub fn is_paused(template: &Metal3MachineTemplate) -> bool {
 /// merge patch that changes it: those in the template's namespace cloned from this template
 /// (MT-03) whose mode differs from the template's, when the template sets one (MT-01). A
 /// template without a mode leaves every machine's own choice alone (MT-02).
-pub fn cleaning_mode_patches(
+pub fn cleaning_mode_patches<'m>(
     template: &Metal3MachineTemplate,
-    machines: &[Metal3Machine],
+    machines: impl IntoIterator<Item = &'m Metal3Machine>,
 ) -> Vec<(String, Value)> {
     let Some(mode) = template.spec.template.spec.automated_cleaning_mode else {
         return Vec::new();
     };
     let name = template.name_any();
     machines
-        .iter()
+        .into_iter()
         .filter(|m| m.namespace() == template.namespace())
         .filter(|m| {
             let annotations = m.annotations();
