@@ -217,6 +217,11 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     {
         controllers.push(task);
     }
+    if let Some(task) = start_capm3(
+        &args, &client, &caches, &scope, &metrics, &leading, &stopping,
+    ) {
+        controllers.push(task);
+    }
     if args.runs(ControllerGroup::Ipam) {
         let (client, scope, leading) = (client.clone(), scope.clone(), leading.clone());
         let concurrency = args.ippool_concurrency;
@@ -252,6 +257,64 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
     let _ = diagnostics_task.await;
     let _ = health_task.await;
     Ok(())
+}
+
+/// The CAPM3 controllers (Metal3Cluster, Metal3Machine, Metal3MachineTemplate on the shared
+/// host and machine caches; the data template and data controllers), when the group is on.
+fn start_capm3(
+    args: &ManagerArgs,
+    client: &kube::Client,
+    caches: &Caches,
+    scope: &Scope,
+    metrics: &Arc<crate::metrics::Metrics>,
+    leading: &watch::Receiver<bool>,
+    stopping: &watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    use crate::capm3::{controller, data_controllers};
+    let (Some(hosts), Some(machines)) = (&caches.hosts, &caches.machines) else {
+        return None;
+    };
+    let shared = controller::Caches {
+        hosts: hosts.store.clone(),
+        host_events: hosts.subscribe()?,
+        machines: machines.store.clone(),
+        machine_events: machines.subscribe()?,
+    };
+    let settings = controller::Settings {
+        metal3machine_concurrency: args.metal3machine_concurrency,
+        metal3cluster_concurrency: args.metal3cluster_concurrency,
+        metal3machinetemplate_concurrency: args.metal3machinetemplate_concurrency,
+        fast_track: args.fast_track,
+    };
+    let data_settings = data_controllers::Settings {
+        metal3datatemplate_concurrency: args.metal3datatemplate_concurrency,
+        metal3data_concurrency: args.metal3data_concurrency,
+        enable_bmh_name_based_preallocation: args.enable_bmh_name_based_preallocation,
+    };
+    let (client, scope, metrics, leading) = (
+        client.clone(),
+        scope.clone(),
+        metrics.clone(),
+        leading.clone(),
+    );
+    let stopped = |mut stopping: watch::Receiver<bool>| async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let (core_stop, data_stop) = (stopped(stopping.clone()), stopped(stopping.clone()));
+    Some(tokio::spawn(async move {
+        let core = controller::run(
+            client.clone(),
+            shared,
+            &scope,
+            settings,
+            metrics.clone(),
+            leading.clone(),
+            core_stop,
+        );
+        let data =
+            data_controllers::run(client, &scope, data_settings, metrics, leading, data_stop);
+        futures::join!(core, data);
+    }))
 }
 
 /// The BareMetalHost operator, when its group is on and Ironic's endpoint is set.
