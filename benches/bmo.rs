@@ -2,7 +2,9 @@
 //! (its own process) against the embedded API server and the Ironic simulator (in this
 //! process). It enrols BENCH_HOSTS hosts (default 1,000) with an image, waits until all are
 //! provisioned, then counts Ironic requests for BENCH_WINDOW seconds (default 180) of steady
-//! state, and reads the manager's memory. Prints numbers; asserts nothing.
+//! state, and reads the manager's memory. BENCH_CONCURRENCY sets
+//! `--baremetalhost-concurrency` (default 0, the manager's own). Prints numbers; asserts
+//! nothing.
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -95,6 +97,8 @@ fn difference(
 async fn main() {
     let hosts = setting("BENCH_HOSTS", 1_000);
     let window = Duration::from_secs(setting("BENCH_WINDOW", 180));
+    // 0: the manager's default, min(CPUs, 8) but at least 2, as upstream.
+    let concurrency = setting("BENCH_CONCURRENCY", 0);
     let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("server");
@@ -125,6 +129,7 @@ async fn main() {
         ])
         .args(["--ironic-endpoint", &sim.url()])
         .args(["--provisioning-limit", &hosts.to_string()])
+        .args(["--baremetalhost-concurrency", &concurrency.to_string()])
         .args(["--deploy-kernel-url", "http://127.0.0.1/ipa.kernel"])
         .args(["--deploy-ramdisk-url", "http://127.0.0.1/ipa.initramfs"])
         .arg("--kubeconfig")
@@ -137,7 +142,10 @@ async fn main() {
 
     let started = Instant::now();
     enrol(&client, hosts).await;
-    println!("enrolled {hosts} hosts in {:.2?}", started.elapsed());
+    println!(
+        "enrolled {hosts} hosts in {:.2?} (--baremetalhost-concurrency {concurrency})",
+        started.elapsed()
+    );
     let mut reported = Instant::now();
     loop {
         let now = states(&client).await;
