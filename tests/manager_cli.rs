@@ -5,6 +5,10 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// How long a process may take to start or answer on a loaded machine (a bound on waiting,
+/// not a timing assertion: it normally takes well under a second).
+const START_LIMIT: Duration = Duration::from_secs(120);
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -52,7 +56,7 @@ async fn health_metrics_and_a_clean_stop_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("manager starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + START_LIMIT;
     while get(health, "/readyz") != Some(200) {
         assert!(Instant::now() < deadline, "never ready");
         std::thread::sleep(Duration::from_millis(50));
@@ -138,7 +142,7 @@ async fn sandbox(
             .spawn()
             .expect("sandbox"),
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + START_LIMIT;
     while !(kubeconfig.exists() && std::net::TcpStream::connect(("127.0.0.1", api_port)).is_ok()) {
         assert!(Instant::now() < deadline, "sandbox did not start");
         std::thread::sleep(Duration::from_millis(50));
@@ -186,7 +190,7 @@ async fn leader_election_takes_and_releases_the_lease() {
             .flatten()
             .and_then(|l| l.spec?.holder_identity)
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + START_LIMIT;
     while holder().await.is_none() {
         assert!(
             Instant::now() < deadline,
@@ -297,7 +301,7 @@ async fn metrics_need_a_token_that_rbac_allows() {
             Some((response.status().as_u16(), response.text().await.ok()?))
         }
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + START_LIMIT;
     while scrape(None).await.is_none() {
         assert!(Instant::now() < deadline, "metrics never served");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -344,7 +348,7 @@ async fn not_ready_until_the_watch_caches_sync() {
             .spawn()
             .expect("manager"),
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + START_LIMIT;
     while get(health, "/healthz") != Some(200) {
         assert!(Instant::now() < deadline, "never healthy");
         tokio::time::sleep(Duration::from_millis(50)).await;
