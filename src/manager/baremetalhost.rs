@@ -78,8 +78,8 @@ pub fn start(
     };
     let concurrency = concurrency(args.baremetalhost_concurrency);
     Ok(tokio::spawn(async move {
-        let mut stopping = wiring.stopping;
-        let Some(client) = connected(client, &mut stopping).await else {
+        let (mut stopping, mut hosts) = (wiring.stopping, wiring.hosts);
+        let Some(client) = connected(client, &mut stopping, &mut hosts).await else {
             return;
         };
         tracing::info!(
@@ -98,23 +98,32 @@ pub fn start(
         let shutdown = async move {
             let _ = stopping.wait_for(|stop| *stop).await;
         };
-        controller::run(context, wiring.store, wiring.hosts, concurrency, shutdown).await;
+        controller::run(context, wiring.store, hosts, concurrency, shutdown).await;
     }))
 }
 
 /// Negotiates the microversion, retrying until Ironic answers; `None` when stopped first.
+/// Meanwhile the host changes are drained: the shared watch waits for every subscriber, and
+/// the controller reconciles every host from the store once it starts.
 async fn connected(
     mut client: IronicClient,
     stopping: &mut watch::Receiver<bool>,
+    hosts: &mut ReflectHandle<BareMetalHost>,
 ) -> Option<IronicClient> {
+    use futures::StreamExt;
     loop {
         match client.negotiate().await {
             Ok(()) => return Some(client),
             Err(error) => tracing::warn!("waiting for Ironic: {error}"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(CONNECT_RETRY) => {}
-            _ = stopping.wait_for(|stop| *stop) => return None,
+        let retry = tokio::time::sleep(CONNECT_RETRY);
+        tokio::pin!(retry);
+        loop {
+            tokio::select! {
+                _ = &mut retry => break,
+                _ = stopping.wait_for(|stop| *stop) => return None,
+                _ = hosts.next() => {}
+            }
         }
     }
 }
