@@ -1,5 +1,6 @@
-//! Small building blocks every controller shares: following this replica's leadership and
-//! writing finalizers without overwriting a concurrent change.
+//! Small building blocks every controller shares: following this replica's leadership,
+//! writing finalizers without overwriting a concurrent change, and publishing Events.
 
+pub mod events;
 pub mod finalizers;
 pub mod leadership;

@@ -6,7 +6,6 @@
 //! host at once.
 
 mod conditions;
-mod events;
 mod reconcile;
 mod secrets;
 mod writes;
@@ -17,7 +16,6 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::events::Reporter;
 use kube::runtime::reflector::{ReflectHandle, Store};
 use kube::runtime::utils::{Predicate, PredicateConfig, predicates};
 use tokio::sync::watch;
@@ -27,7 +25,7 @@ use crate::bmo::machine;
 use crate::bmo::provisioner::ProvisionerFactory;
 use crate::metrics::Metrics;
 
-pub use events::Events;
+pub use crate::kubeutil::events::Events;
 pub use secrets::SECRET_FINALIZER;
 
 /// The host's own finalizer.
@@ -58,12 +56,8 @@ impl<F: ProvisionerFactory> Context<F> {
         metrics: Arc<Metrics>,
         leading: watch::Receiver<bool>,
     ) -> Self {
-        let reporter = Reporter {
-            controller: "metal3-baremetal-controller".into(),
-            instance: std::env::var("POD_NAME").ok(),
-        };
         Context {
-            events: Events::new(client.clone(), reporter),
+            events: Events::new(client.clone(), "metal3-baremetal-controller"),
             client,
             factory,
             settings,

@@ -7,9 +7,8 @@ use std::time::Instant;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use kube::Api;
+use kube::ResourceExt;
 use kube::runtime::controller;
-use kube::runtime::events::{Event, EventType};
-use kube::{Resource, ResourceExt};
 
 use super::secrets::{self, CredentialsError};
 use super::{CONTROLLER, Context, HOST_FINALIZER, conditions, writes};
@@ -190,7 +189,10 @@ async fn restore_status<F: ProvisionerFactory>(
                 return Ok(controller::Action::requeue(std::time::Duration::ZERO));
             }
             Err(message) => {
-                publish(context, host, "InvalidAnnotationValue", message, true).await;
+                context
+                    .events
+                    .note(host, true, "InvalidAnnotationValue", message)
+                    .await;
             }
         }
     }
@@ -219,27 +221,34 @@ async fn consume_hardware_details<F: ProvisionerFactory>(
                 let mut updated = host.clone();
                 machine::host::status_mut(&mut updated).hardware = Some(details);
                 writes::status(api, &updated).await?;
-                publish(
-                    context,
-                    host,
-                    "UpdateHardwareDetails",
-                    "Set HardwareDetails from annotation".into(),
-                    false,
-                )
-                .await;
+                context
+                    .events
+                    .note(
+                        host,
+                        false,
+                        "UpdateHardwareDetails",
+                        "Set HardwareDetails from annotation".into(),
+                    )
+                    .await;
             }
-            Err(message) => publish(context, host, "InvalidAnnotationValue", message, true).await,
+            Err(message) => {
+                context
+                    .events
+                    .note(host, true, "InvalidAnnotationValue", message)
+                    .await
+            }
         }
     }
     writes::remove_annotation(api, host, annotations::HARDWARE_DETAILS).await?;
-    publish(
-        context,
-        host,
-        "RemoveAnnotation",
-        "HardwareDetails annotation removed".into(),
-        false,
-    )
-    .await;
+    context
+        .events
+        .note(
+            host,
+            false,
+            "RemoveAnnotation",
+            "HardwareDetails annotation removed".into(),
+        )
+        .await;
     Ok(controller::Action::await_change())
 }
 
@@ -275,7 +284,10 @@ async fn credentials_failure<F: ProvisionerFactory>(
             .host_error
             .with_label_values(&["registration error"])
             .inc();
-        publish(context, host, "RegistrationError", message, true).await;
+        context
+            .events
+            .note(host, true, "RegistrationError", message)
+            .await;
     }
     Ok(controller::Action::requeue(CREDENTIALS_RETRY))
 }
@@ -337,14 +349,15 @@ async fn record<F: ProvisionerFactory>(
             .provisioning_state_change
             .with_label_values(&[from.as_str(), to.as_str()])
             .inc();
-        publish(
-            context,
-            host,
-            "ProvisioningStateChanged",
-            format!("Provisioning state changed from \"{from}\" to \"{to}\""),
-            false,
-        )
-        .await;
+        context
+            .events
+            .note(
+                host,
+                false,
+                "ProvisioningStateChanged",
+                format!("Provisioning state changed from \"{from}\" to \"{to}\""),
+            )
+            .await;
     }
     for error in &out.errors {
         let label = serde_json::to_value(error)
@@ -378,36 +391,9 @@ async fn record<F: ProvisionerFactory>(
         metrics.delete_without_deprovisioning.inc();
     }
     for event in &out.events {
-        publish(
-            context,
-            host,
-            event.reason,
-            event.message.clone(),
-            event.warning,
-        )
-        .await;
-    }
-}
-
-async fn publish<F: ProvisionerFactory>(
-    context: &Context<F>,
-    host: &BareMetalHost,
-    reason: &str,
-    message: String,
-    warning: bool,
-) {
-    let event = Event {
-        type_: if warning {
-            EventType::Warning
-        } else {
-            EventType::Normal
-        },
-        reason: reason.to_owned(),
-        note: Some(message),
-        action: reason.to_owned(),
-        secondary: None,
-    };
-    if let Err(error) = context.events.publish(&event, &host.object_ref(&())).await {
-        tracing::debug!("event {reason} not recorded: {error}");
+        context
+            .events
+            .note(host, event.warning, event.reason, event.message.clone())
+            .await;
     }
 }

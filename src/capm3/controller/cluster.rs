@@ -79,7 +79,7 @@ async fn reconcile_cluster(
         &metal3_cluster.namespace().unwrap_or_default(),
     );
     let plan = plan(context, metal3_cluster);
-    writes::publish(&context.recorder, metal3_cluster, &plan.report.events).await;
+    writes::publish(&context.events, metal3_cluster, &plan.report.events).await;
     let stored = match plan.finalizer {
         Some(FinalizerChange::Add) => {
             finalizers::add(&api, metal3_cluster, CLUSTER_FINALIZER).await?

@@ -52,11 +52,11 @@ async fn reconcile_machine(context: &Context, machine: &Metal3Machine) -> Result
     let next = match steps(context, &api, &mut pass).await {
         Ok(next) => next,
         Err(error) => {
-            pass.publish(&context.recorder).await;
+            pass.publish(&context.events).await;
             return retry_or_fail(error);
         }
     };
-    match pass.finish(&api, &context.recorder).await {
+    match pass.finish(&api, &context.events).await {
         Ok(()) => action(next),
         Err(error) => retry_or_fail(error.into()),
     }

@@ -30,11 +30,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::kubeutil::events::Events;
 use futures::{FutureExt, Stream, StreamExt};
 use kube::Resource;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{self, Action, Controller};
-use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{ObjectRef, ReflectHandle, Store};
 use kube::runtime::utils::{Predicate, PredicateConfig, predicates};
 use tokio::sync::watch;
@@ -126,7 +126,7 @@ fn find<K: Cacheable>(store: &Store<K>, namespace: &str, name: &str) -> Option<A
 /// What every reconcile shares.
 struct Context {
     client: kube::Client,
-    recorder: Recorder,
+    events: Events,
     metrics: Arc<Metrics>,
     /// Whether this replica may act.
     leading: watch::Receiver<bool>,
@@ -155,12 +155,8 @@ pub async fn run(
     let templates = SharedCache::<Metal3MachineTemplate>::new();
     let claims = SharedCache::<Metal3DataClaim>::new();
     let data = SharedCache::<Metal3Data>::new();
-    let reporter = Reporter {
-        controller: REPORTER.into(),
-        instance: std::env::var("POD_NAME").ok(),
-    };
     let context = Arc::new(Context {
-        recorder: Recorder::new(client.clone(), reporter),
+        events: Events::new(client.clone(), REPORTER),
         client: client.clone(),
         metrics,
         leading: leading.clone(),

@@ -4,11 +4,11 @@
 //! with `Ready` summarised — as upstream's deferred patch does; steps that must be written
 //! before they go on (the finalizer, the chosen host) write early.
 
+use crate::kubeutil::events::Events;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use kube::Api;
 use kube::ResourceExt;
-use kube::runtime::events::Recorder;
 
 use super::writes;
 use crate::api::capm3::v1beta2::{
@@ -124,18 +124,18 @@ impl MachinePass {
     }
 
     /// Publishes the Events reported so far.
-    pub async fn publish(&mut self, recorder: &Recorder) {
+    pub async fn publish(&mut self, publisher: &Events) {
         let events = std::mem::take(&mut self.events);
-        writes::publish(recorder, &self.working, &events).await;
+        writes::publish(publisher, &self.working, &events).await;
     }
 
     /// Publishes the Events, then writes the metadata, spec and status changes.
     pub async fn finish(
         &mut self,
         api: &Api<Metal3Machine>,
-        recorder: &Recorder,
+        events: &Events,
     ) -> Result<(), kube::Error> {
-        self.publish(recorder).await;
+        self.publish(events).await;
         if self.released {
             return Ok(());
         }

@@ -2,9 +2,10 @@
 //! reconciled object carry the resourceVersion it was read at, so a pass based on a stale copy
 //! fails with a conflict (and runs again on the newer one) instead of overwriting a change.
 
+use crate::kubeutil::events::Events;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Patch, PatchParams};
-use kube::runtime::events::{Event as KubeEvent, EventType as KubeEventType, Recorder};
+use kube::runtime::events::{Event as KubeEvent, EventType as KubeEventType};
 use kube::{Api, Resource, ResourceExt};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -173,11 +174,10 @@ pub async fn bmc_secret_label(
 
 /// Publishes the Events a decision reported about `object`; a failure is only logged.
 pub async fn publish<K: Resource<DynamicType = ()>>(
-    recorder: &Recorder,
+    publisher: &Events,
     object: &K,
     events: &[Event],
 ) {
-    let reference = object.object_ref(&());
     for event in events {
         let event = KubeEvent {
             type_: match event.type_ {
@@ -189,9 +189,7 @@ pub async fn publish<K: Resource<DynamicType = ()>>(
             action: event.action.to_owned(),
             secondary: None,
         };
-        if let Err(error) = recorder.publish(&event, &reference).await {
-            tracing::debug!(reason = %event.reason, "event not recorded: {error}");
-        }
+        publisher.publish(object, &event).await;
     }
 }
 

@@ -1,10 +1,8 @@
 //! The API calls both controllers make: reads that treat "not there" as an answer, writes that
 //! carry the resourceVersion they were based on, and Events.
 
-use k8s_openapi::api::core::v1::ObjectReference;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::runtime::events::{Event, EventType, Recorder};
-use kube::{Api, Resource, ResourceExt};
+use kube::{Api, ResourceExt};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -149,29 +147,4 @@ pub async fn release<K: Cacheable>(
             .await
             .map(|_| ()),
     )
-}
-
-/// Publishes an Event about `object`; a failure to record it is only logged.
-pub async fn event<K: Resource<DynamicType = ()>>(
-    recorder: &Recorder,
-    object: &K,
-    warning: bool,
-    reason: &str,
-    note: String,
-) {
-    let event = Event {
-        type_: if warning {
-            EventType::Warning
-        } else {
-            EventType::Normal
-        },
-        reason: reason.to_owned(),
-        note: Some(note),
-        action: reason.to_owned(),
-        secondary: None,
-    };
-    let reference: ObjectReference = object.object_ref(&());
-    if let Err(error) = recorder.publish(&event, &reference).await {
-        tracing::debug!("event {reason} not recorded: {error}");
-    }
 }

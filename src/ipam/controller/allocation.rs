@@ -22,7 +22,7 @@ use kube::{Resource, ResourceExt};
 
 use super::kinds::{AddressObject, ClaimObject};
 use super::pass::Pass;
-use super::writes::{self, already_exists, event, get_fresh};
+use super::writes::{self, already_exists, get_fresh};
 use crate::ipam::allocate::{ClaimError, Holder, Request, allocate};
 use crate::ipam::claim::requested_address;
 use crate::ipam::naming::address_name;
@@ -192,7 +192,10 @@ impl Pass<'_> {
                     address.address(),
                     self.pool.name_any()
                 );
-                event(self.context, claim, false, "AddressAllocated", note).await;
+                self.context
+                    .events
+                    .note(claim, false, "AddressAllocated", note)
+                    .await;
             }
             // A lost race leaves the committed IPAddress to this claim's next pass (or to the
             // release of a claim that went meanwhile).
@@ -226,7 +229,12 @@ impl Pass<'_> {
         let now = Time(Timestamp::now());
         let status = claim.failed_status(&error, &now);
         match writes::status(&self.context.client, claim, status).await {
-            Ok(_) => event(self.context, claim, true, error.reason(), error.to_string()).await,
+            Ok(_) => {
+                self.context
+                    .events
+                    .note(claim, true, error.reason(), error.to_string())
+                    .await
+            }
             Err(failure) => self.note(failure),
         }
     }

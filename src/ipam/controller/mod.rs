@@ -21,11 +21,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::kubeutil::events::Events;
 use futures::{Stream, StreamExt};
 use kube::Resource;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{ReflectHandle, Store};
 use kube::runtime::utils::{Predicate, PredicateConfig, predicates};
 use tokio::sync::watch;
@@ -48,7 +48,7 @@ const ERROR_RETRY: Duration = Duration::from_secs(10);
 /// What every reconcile shares.
 pub struct Context {
     pub client: kube::Client,
-    pub recorder: Recorder,
+    pub events: Events,
     /// Whether this replica may act.
     pub leading: watch::Receiver<bool>,
     claims: Store<IPClaim>,
@@ -73,12 +73,8 @@ pub async fn run(
     let capi_claims = SharedCache::<IPAddressClaim>::new();
     let addresses = SharedCache::<IPAddress>::new();
     let capi_addresses = SharedCache::<capi::IPAddress>::new();
-    let reporter = Reporter {
-        controller: CONTROLLER.into(),
-        instance: std::env::var("POD_NAME").ok(),
-    };
     let context = Arc::new(Context {
-        recorder: Recorder::new(client.clone(), reporter),
+        events: Events::new(client.clone(), CONTROLLER),
         client: client.clone(),
         leading,
         claims: claims.store.clone(),

@@ -15,7 +15,7 @@ use kube::{Api, Resource, ResourceExt};
 
 use super::Context;
 use super::kinds::{AddressObject, Addresses, ClaimObject};
-use super::writes::{self, event, get_fresh, list_fresh, lost_race};
+use super::writes::{self, get_fresh, list_fresh, lost_race};
 use crate::api::capi::{self, IPAddressClaim};
 use crate::api::ipam::v1alpha1::{IPAddress, IPClaim, IPPool};
 use crate::ipam::address::Ip;
@@ -183,7 +183,10 @@ impl Pass<'_> {
                             address.name_any(),
                             address.claim()
                         );
-                        event(self.context, self.pool, false, "AddressReleased", note).await;
+                        self.context
+                            .events
+                            .note(self.pool, false, "AddressReleased", note)
+                            .await;
                     }
                 }
                 Err(error) => self.note(error),
@@ -238,7 +241,10 @@ impl Pass<'_> {
         }
         if !released.is_empty() {
             let note = format!("released {}", released.join(", "));
-            event(self.context, claim, false, "AddressReleased", note).await;
+            self.context
+                .events
+                .note(claim, false, "AddressReleased", note)
+                .await;
         }
     }
 

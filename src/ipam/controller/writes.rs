@@ -1,13 +1,10 @@
 //! The API calls of a pass: fresh listings, status writes with the resourceVersion they are
 //! based on, and the two ways an IPAddress goes away.
 
-use k8s_openapi::api::core::v1::ObjectReference;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, Preconditions};
-use kube::runtime::events::{Event, EventType};
-use kube::{Api, Resource, ResourceExt};
+use kube::{Api, ResourceExt};
 use serde_json::{Value, json};
 
-use super::Context;
 use crate::kubeutil::finalizers;
 use crate::manager::caches::Cacheable;
 
@@ -105,29 +102,4 @@ pub async fn withdraw<K: Cacheable>(client: &kube::Client, object: &K) -> Result
         ..DeleteParams::default()
     };
     api.delete(&object.name_any(), &params).await.map(|_| ())
-}
-
-/// Publishes an event about `object`; a failure to record it is only logged.
-pub async fn event<K: Resource<DynamicType = ()>>(
-    context: &Context,
-    object: &K,
-    warning: bool,
-    reason: &str,
-    note: String,
-) {
-    let event = Event {
-        type_: if warning {
-            EventType::Warning
-        } else {
-            EventType::Normal
-        },
-        reason: reason.to_owned(),
-        note: Some(note),
-        action: reason.to_owned(),
-        secondary: None,
-    };
-    let reference: ObjectReference = object.object_ref(&());
-    if let Err(error) = context.recorder.publish(&event, &reference).await {
-        tracing::debug!("event {reason} not recorded: {error}");
-    }
 }

@@ -14,10 +14,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::kubeutil::events::Events;
 use futures::StreamExt;
 use kube::ResourceExt;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{ObjectRef, Store};
 
 use super::template::claims::rendered;
@@ -38,7 +38,7 @@ const ERROR_RETRY: Duration = Duration::from_secs(10);
 /// What every reconcile shares.
 pub struct Context {
     common: Common,
-    recorder: Recorder,
+    events: Events,
     /// `--enable-bmh-name-based-preallocation`.
     preallocation: bool,
     ip_claims: Store<IPClaim>,
@@ -56,12 +56,8 @@ pub(crate) fn controller<S>(
 where
     S: Future<Output = ()> + Send + Sync + 'static,
 {
-    let reporter = Reporter {
-        controller: CONTROLLER.into(),
-        instance: std::env::var("POD_NAME").ok(),
-    };
     let context = Arc::new(Context {
-        recorder: Recorder::new(common.client.clone(), reporter),
+        events: Events::new(common.client.clone(), CONTROLLER),
         preallocation,
         ip_claims: caches.ip_claims.store.clone(),
         capi_claims: caches.capi_claims.store.clone(),

@@ -88,7 +88,10 @@ async fn pass(context: &Context, cached: &Metal3Data) -> Result<Action, Error> {
     let DataPass { data, created, .. } = pass;
     if !created.is_empty() {
         let note = format!("Rendered Secrets {}", created.join(", "));
-        kubeio::event(&context.recorder, &data, false, "SecretsRendered", note).await;
+        context
+            .events
+            .note(&data, false, "SecretsRendered", note)
+            .await;
     }
     if let Progress::Failed(message) = &progress {
         let shown = data
@@ -96,14 +99,10 @@ async fn pass(context: &Context, cached: &Metal3Data) -> Result<Action, Error> {
             .as_ref()
             .and_then(|s| s.error_message.as_deref());
         if shown != Some(message.as_str()) {
-            kubeio::event(
-                &context.recorder,
-                &data,
-                true,
-                "RenderFailed",
-                message.clone(),
-            )
-            .await;
+            context
+                .events
+                .note(&data, true, "RenderFailed", message.clone())
+                .await;
         }
     }
     if let Some(status) = status_patch(&data, &progress) {
@@ -137,7 +136,10 @@ async fn delete(context: &Context, data: Metal3Data) -> Result<Action, Error> {
     let released = release::release(context, &data).await?;
     if released > 0 {
         let note = format!("Released {released} IP address claim(s)");
-        kubeio::event(&context.recorder, &data, false, "AddressesReleased", note).await;
+        context
+            .events
+            .note(&data, false, "AddressesReleased", note)
+            .await;
     }
     kubeio::remove_finalizer(client, &data, DATA_FINALIZER).await?;
     Ok(Action::await_change())

@@ -11,10 +11,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::kubeutil::events::Events;
 use futures::StreamExt;
 use kube::ResourceExt;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{ObjectRef, Store};
 
 use super::triggers::spec_changes;
@@ -30,7 +30,7 @@ const ERROR_RETRY: Duration = Duration::from_secs(10);
 /// What every reconcile shares.
 pub struct Context {
     common: Common,
-    recorder: Recorder,
+    events: Events,
     claims: Store<Metal3DataClaim>,
     datas: Store<Metal3Data>,
 }
@@ -45,12 +45,8 @@ pub(crate) fn controller<S>(
 where
     S: Future<Output = ()> + Send + Sync + 'static,
 {
-    let reporter = Reporter {
-        controller: CONTROLLER.into(),
-        instance: std::env::var("POD_NAME").ok(),
-    };
     let context = Arc::new(Context {
-        recorder: Recorder::new(common.client.clone(), reporter),
+        events: Events::new(common.client.clone(), CONTROLLER),
         claims: caches.claims.store.clone(),
         datas: caches.datas.store.clone(),
         common,

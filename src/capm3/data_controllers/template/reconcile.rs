@@ -266,14 +266,15 @@ impl ClaimPass<'_> {
             };
             if let Some(data) = created {
                 self.book.add(data.clone());
-                kubeio::event(
-                    &self.context.recorder,
-                    claim,
-                    false,
-                    "Metal3DataCreated",
-                    format!("Created Metal3Data {} with index {index}", data.name_any()),
-                )
-                .await;
+                self.context
+                    .events
+                    .note(
+                        claim,
+                        false,
+                        "Metal3DataCreated",
+                        format!("Created Metal3Data {} with index {index}", data.name_any()),
+                    )
+                    .await;
                 return self.record(claim, &data.name_any()).await;
             }
             let name = data_name(&template_name, index);
@@ -325,14 +326,15 @@ impl ClaimPass<'_> {
     ) -> Result<(), kube::Error> {
         for name in datas {
             if self.release_data(&claim, name).await? {
-                kubeio::event(
-                    &self.context.recorder,
-                    &claim,
-                    false,
-                    "Metal3DataDeleted",
-                    format!("Deleted Metal3Data {name}"),
-                )
-                .await;
+                self.context
+                    .events
+                    .note(
+                        &claim,
+                        false,
+                        "Metal3DataDeleted",
+                        format!("Deleted Metal3Data {name}"),
+                    )
+                    .await;
             }
         }
         let claim = if claims::rendered(&claim).is_some() {
@@ -373,14 +375,10 @@ impl ClaimPass<'_> {
             return Ok(());
         }
         kubeio::status(self.client(), claim, error_status(message)).await?;
-        kubeio::event(
-            &self.context.recorder,
-            claim,
-            true,
-            reason,
-            message.to_owned(),
-        )
-        .await;
+        self.context
+            .events
+            .note(claim, true, reason, message.to_owned())
+            .await;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
-//! Publishing Events about hosts. kube's `Recorder` folds every Event with the same reason and
-//! action into the series of the first one, keeping that one's message: each later state
-//! change, or an error with a new message, showed only as a count on the first Event.
+//! Publishing Events, for every controller. kube's `Recorder` folds every Event with the same
+//! reason and action into the series of the first one, keeping that one's message: each later
+//! state change, or an error with a new message, showed only as a count on the first Event.
 //! Upstream's recorder (client-go) folds only identical Events, message included; so does this
 //! one, with a `Recorder` per message.
 
@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::ObjectReference;
-use kube::runtime::events::{Event, Recorder, Reporter};
+use kube::Resource;
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 
 /// How long a message's recorder outlives its last use: longer than kube's own six minutes
 /// of folding, so a repeated Event keeps counting on its series.
@@ -22,19 +22,21 @@ pub struct Events {
 }
 
 impl Events {
-    pub fn new(client: kube::Client, reporter: Reporter) -> Events {
+    /// Events reported by `controller`, from this pod (`POD_NAME`).
+    pub fn new(client: kube::Client, controller: &str) -> Events {
         Events {
             client,
-            reporter,
+            reporter: Reporter {
+                controller: controller.to_owned(),
+                instance: std::env::var("POD_NAME").ok(),
+            },
             recorders: Mutex::new(ByMessage::default()),
         }
     }
 
-    pub async fn publish(
-        &self,
-        event: &Event,
-        regarding: &ObjectReference,
-    ) -> Result<(), kube::Error> {
+    /// Publishes `event` about `object`. A failure is only logged: an Event is never worth
+    /// failing a reconcile for.
+    pub async fn publish<K: Resource<DynamicType = ()>>(&self, object: &K, event: &Event) {
         let recorder = self
             .recorders
             .lock()
@@ -44,7 +46,31 @@ impl Events {
                 Instant::now(),
                 || Recorder::new(self.client.clone(), self.reporter.clone()),
             );
-        recorder.publish(event, regarding).await
+        if let Err(error) = recorder.publish(event, &object.object_ref(&())).await {
+            tracing::debug!(reason = %event.reason, "event not recorded: {error}");
+        }
+    }
+
+    /// Publishes a Normal (or Warning) Event whose action is its reason.
+    pub async fn note<K: Resource<DynamicType = ()>>(
+        &self,
+        object: &K,
+        warning: bool,
+        reason: &str,
+        note: String,
+    ) {
+        let event = Event {
+            type_: if warning {
+                EventType::Warning
+            } else {
+                EventType::Normal
+            },
+            reason: reason.to_owned(),
+            note: Some(note),
+            action: reason.to_owned(),
+            secondary: None,
+        };
+        self.publish(object, &event).await;
     }
 }
 
