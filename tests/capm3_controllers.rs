@@ -3,8 +3,9 @@
 //! states by hand. A second embedded API server plays the workload cluster, reached through
 //! the `<cluster>-kubeconfig` Secret as Cluster API writes it.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,17 +50,7 @@ impl Env {
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
-        let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("server starts");
-        server
-            .install_crds(&capm3::crds::metal3())
-            .await
-            .expect("Metal3 CRDs");
-        server
-            .install_crds(&capm3::crds::capi())
-            .await
-            .expect("CAPI CRDs");
+        let server = common::server_with_all_crds().await;
         let workload = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
             .await
             .expect("workload server starts");
@@ -314,7 +305,7 @@ impl Env {
         what: &str,
         probe: impl Fn(&Metal3Machine) -> bool,
     ) -> Metal3Machine {
-        eventually(what, || async {
+        common::eventually(what, || async {
             self.get::<Metal3Machine>("m3m").await.filter(&probe)
         })
         .await
@@ -326,14 +317,14 @@ impl Env {
         what: &str,
         probe: impl Fn(&BareMetalHost) -> bool,
     ) -> BareMetalHost {
-        eventually(what, || async {
+        common::eventually(what, || async {
             self.get::<BareMetalHost>(name).await.filter(&probe)
         })
         .await
     }
 
     async fn event(&self, name: &str, reason: &str) -> Event {
-        eventually(&format!("{reason} event for {name}"), || async {
+        common::eventually(&format!("{reason} event for {name}"), || async {
             self.list::<Event>().await.into_iter().find(|e| {
                 e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name)
                     && e.reason.as_deref() == Some(reason)
@@ -361,23 +352,6 @@ fn merge_json(base: &mut Value, overlay: Value) {
             }
         }
         (base, overlay) => *base = overlay,
-    }
-}
-
-/// Polls `probe` until it yields, failing the test after a generous bound (a liveness guard,
-/// not a timing assertion).
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -416,7 +390,7 @@ async fn metal3_cluster_is_provisioned_paused_and_held_until_its_machines_go() {
         json!({"spec": {"failureDomains": [{"name": "fd1", "controlPlane": true}]}}),
     )
     .await;
-    let ready = eventually("Metal3Cluster provisioned and Ready", || async {
+    let ready = common::eventually("Metal3Cluster provisioned and Ready", || async {
         let m3c: Metal3Cluster = env.get(CLUSTER).await?;
         let status = m3c.status.as_ref()?;
         let conditions = status.conditions.as_deref();
@@ -446,14 +420,14 @@ async fn metal3_cluster_is_provisioned_paused_and_held_until_its_machines_go() {
 
     env.merge::<Cluster>(CLUSTER, json!({"spec": {"paused": true}}))
         .await;
-    eventually("Metal3Cluster Paused", || async {
+    common::eventually("Metal3Cluster Paused", || async {
         let m3c: Metal3Cluster = env.get(CLUSTER).await?;
         is_true(m3c.status?.conditions.as_deref(), "Paused").then_some(())
     })
     .await;
     env.merge::<Cluster>(CLUSTER, json!({"spec": {"paused": false}}))
         .await;
-    eventually("Metal3Cluster unpaused", || async {
+    common::eventually("Metal3Cluster unpaused", || async {
         let m3c: Metal3Cluster = env.get(CLUSTER).await?;
         (!is_true(m3c.status?.conditions.as_deref(), "Paused")).then_some(())
     })
@@ -468,7 +442,7 @@ async fn metal3_cluster_is_provisioned_paused_and_held_until_its_machines_go() {
     }))
     .await;
     env.delete::<Metal3Cluster>(CLUSTER).await;
-    eventually("Metal3Cluster Deleting", || async {
+    common::eventually("Metal3Cluster Deleting", || async {
         let m3c: Metal3Cluster = env.get(CLUSTER).await?;
         let conditions = m3c.status?.conditions;
         let ready = condition(conditions.as_deref(), "Ready")?;
@@ -484,7 +458,7 @@ async fn metal3_cluster_is_provisioned_paused_and_held_until_its_machines_go() {
         json!({"metadata": {"annotations": {"nudge": "1"}}}),
     )
     .await;
-    eventually("Metal3Cluster gone", || async {
+    common::eventually("Metal3Cluster gone", || async {
         env.get::<Metal3Cluster>(CLUSTER)
             .await
             .is_none()
@@ -691,7 +665,7 @@ async fn a_machine_gets_a_host_a_node_and_gives_the_host_back() {
     env.event("m3m", "HostDeprovisioning").await;
     assert!(env.get::<Metal3Machine>("m3m").await.is_some());
     env.host_state("h1", "available").await;
-    eventually("machine gone", || async {
+    common::eventually("machine gone", || async {
         env.get::<Metal3Machine>("m3m")
             .await
             .is_none()
@@ -763,7 +737,7 @@ async fn a_data_template_machine_waits_for_its_rendered_data() {
     env.host("h1").await;
     env.machine("m3m", json!({"spec": {"dataTemplate": {"name": "tmpl"}}}))
         .await;
-    let claim = eventually("Metal3DataClaim created", || async {
+    let claim = common::eventually("Metal3DataClaim created", || async {
         env.get::<Metal3DataClaim>("m3m").await
     })
     .await;
@@ -857,14 +831,14 @@ async fn a_data_template_machine_waits_for_its_rendered_data() {
     );
 
     env.delete::<Metal3Machine>("m3m").await;
-    eventually("claim released", || async {
+    common::eventually("claim released", || async {
         env.get::<Metal3DataClaim>("m3m")
             .await
             .is_none()
             .then_some(())
     })
     .await;
-    eventually("machine gone", || async {
+    common::eventually("machine gone", || async {
         env.get::<Metal3Machine>("m3m")
             .await
             .is_none()
@@ -927,7 +901,7 @@ async fn fifty_machines_two_replicas_never_share_or_leak_a_host() {
     env.controller(false);
     env.controller(false);
 
-    let (annotated, consumers) = eventually("every machine holds its own host", || async {
+    let (annotated, consumers) = common::eventually("every machine holds its own host", || async {
         let machines: Vec<Metal3Machine> = env.list().await;
         let hosts: Vec<BareMetalHost> = env.list().await;
         let annotated: BTreeMap<String, String> = machines

@@ -3,6 +3,8 @@
 //! 100 claims at once and freed again, rendered Secrets with allocated addresses, their
 //! release, CAPI IPAddressClaims for other pool kinds, and two controller instances at once.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
@@ -56,17 +58,7 @@ struct Env {
 
 impl Env {
     async fn start() -> Env {
-        let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("server starts");
-        server
-            .install_crds(&capm3::crds::metal3())
-            .await
-            .expect("Metal3 CRDs");
-        server
-            .install_crds(&capm3::crds::capi())
-            .await
-            .expect("CAPI CRDs");
+        let server = common::server_with_all_crds().await;
         let client = server.client().expect("client");
         Env {
             server,
@@ -170,7 +162,7 @@ impl Env {
     }
 
     async fn gone<K: Kind>(&self, name: &str) {
-        eventually(&format!("{} {name} gone", K::kind(&())), || async {
+        common::eventually(&format!("{} {name} gone", K::kind(&())), || async {
             self.get::<K>(name).await.is_none().then_some(())
         })
         .await
@@ -245,7 +237,7 @@ impl Env {
 
     /// The Metal3Data the claim was given (DT-04).
     async fn rendered(&self, claim: &str) -> String {
-        eventually(&format!("claim {claim} rendered"), || async {
+        common::eventually(&format!("claim {claim} rendered"), || async {
             let claim: Metal3DataClaim = self.get(claim).await?;
             claim.status?.rendered_data?.name
         })
@@ -253,7 +245,7 @@ impl Env {
     }
 
     async fn ready(&self, data: &str) -> Metal3Data {
-        eventually(&format!("Metal3Data {data} ready"), || async {
+        common::eventually(&format!("Metal3Data {data} ready"), || async {
             let data: Metal3Data = self.get(data).await?;
             (data.status.as_ref()?.ready == Some(true)).then_some(data)
         })
@@ -279,23 +271,6 @@ impl Env {
             indexes.insert(claim.clone(), index);
         }
         indexes
-    }
-}
-
-/// Polls `probe` until it yields, failing the test after a generous bound (a liveness guard,
-/// not a timing assertion).
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -357,7 +332,7 @@ async fn hundred_claims_get_distinct_indexes_and_freed_ones_are_reused() {
         [("Metal3DataClaim", true), ("Metal3Machine", false)]
     );
     // DT-05
-    let listed = eventually("status.indexes lists 100 claims", || async {
+    let listed = common::eventually("status.indexes lists 100 claims", || async {
         let template: Metal3DataTemplate = env.get("t").await?;
         let indexes = template.status?.indexes?;
         (indexes.len() == 100).then_some(indexes)
@@ -379,7 +354,7 @@ async fn hundred_claims_get_distinct_indexes_and_freed_ones_are_reused() {
     env.delete::<Metal3DataClaim>(&holder).await;
     env.gone::<Metal3Data>("t-37").await;
     env.gone::<Metal3DataClaim>(&holder).await;
-    eventually("status.indexes without the deleted claim", || async {
+    common::eventually("status.indexes without the deleted claim", || async {
         let template: Metal3DataTemplate = env.get("t").await?;
         let indexes = template.status?.indexes?;
         (indexes.len() == 99 && indexes.iter().all(|e| e.name != holder)).then_some(())
@@ -411,7 +386,7 @@ async fn two_instances_never_hand_out_one_index_twice() {
     let distinct: BTreeSet<i32> = indexes.values().copied().collect();
     assert_eq!(distinct.len(), 60, "one index per claim: {indexes:?}");
     // A Metal3Data one instance made for a claim the other served first is discarded.
-    eventually("one Metal3Data per claim", || async {
+    common::eventually("one Metal3Data per claim", || async {
         let datas = env.list::<Metal3Data>().await;
         (datas.len() == 60).then_some(())
     })
@@ -522,7 +497,7 @@ async fn renders_secrets_with_allocated_addresses_and_releases_them() {
     env.delete::<Secret>("m0-networkdata").await;
     env.merge::<Metal3Data>("t-0", json!({"metadata": {"annotations": {"touch": "1"}}}))
         .await;
-    eventually("networkData rendered again", || async {
+    common::eventually("networkData rendered again", || async {
         env.get::<Secret>("m0-networkdata").await.map(|_| ())
     })
     .await;
@@ -544,7 +519,7 @@ async fn renders_secrets_with_allocated_addresses_and_releases_them() {
     env.gone::<IPAddress>(&address).await;
     env.gone::<Secret>("m0-metadata").await;
     env.gone::<Secret>("m0-networkdata").await;
-    eventually("the pool's index emptied", || async {
+    common::eventually("the pool's index emptied", || async {
         let pool: IPPool = env.get("pool").await?;
         pool.status
             .and_then(|s| s.indexes)
@@ -613,7 +588,7 @@ async fn other_pool_kinds_get_capi_ip_address_claims() {
     .await;
     let m3m = env.metal3_machine("m0", "t", "host0").await;
     env.claim("m0", "t", &m3m).await;
-    let claim: IPAddressClaim = eventually("IPAddressClaim made", || async {
+    let claim: IPAddressClaim = common::eventually("IPAddressClaim made", || async {
         env.get::<IPAddressClaim>("t-0-pool").await
     })
     .await;
@@ -680,7 +655,7 @@ async fn pause_and_template_deletion() {
         json!({"metadata": {"annotations": {"cluster.x-k8s.io/paused": null}}}),
     )
     .await;
-    eventually("template finalizer", || async {
+    common::eventually("template finalizer", || async {
         let template: Metal3DataTemplate = env.get("t").await?;
         (!template.finalizers().is_empty()).then_some(())
     })

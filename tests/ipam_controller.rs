@@ -2,6 +2,8 @@
 //! and CAPI IPAddressClaims served, released, exhausted, in IPv4 and IPv6, and never one
 //! address twice — under 50 concurrent claims and with two controllers acting at once.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
@@ -29,17 +31,7 @@ struct Env {
 
 impl Env {
     async fn start() -> Env {
-        let server = ApiServer::start("127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("server starts");
-        server
-            .install_crds(&capm3::crds::metal3())
-            .await
-            .expect("Metal3 CRDs");
-        server
-            .install_crds(&capm3::crds::capi())
-            .await
-            .expect("CAPI CRDs");
+        let server = common::server_with_all_crds().await;
         let client = server.client().expect("client");
         let (stop, _) = watch::channel(false);
         Env {
@@ -175,7 +167,7 @@ impl Env {
 
     /// The claim's IPAddress, once its status names one.
     async fn served(&self, claim: &str) -> IPAddress {
-        eventually(&format!("IPClaim {claim} served"), || async {
+        common::eventually(&format!("IPClaim {claim} served"), || async {
             let claim: IPClaim = self.get(claim).await?;
             let name = claim.status?.address?.name?;
             self.get::<IPAddress>(&name).await
@@ -184,7 +176,7 @@ impl Env {
     }
 
     async fn capi_served(&self, claim: &str) -> (IPAddressClaim, capi::IPAddress) {
-        eventually(&format!("IPAddressClaim {claim} served"), || async {
+        common::eventually(&format!("IPAddressClaim {claim} served"), || async {
             let claim: IPAddressClaim = self.get(claim).await?;
             let name = claim.status.as_ref()?.address_ref.as_ref()?.name.clone();
             Some((claim, self.get::<capi::IPAddress>(&name).await?))
@@ -193,7 +185,7 @@ impl Env {
     }
 
     async fn error_of(&self, claim: &str) -> String {
-        eventually(&format!("IPClaim {claim} failed"), || async {
+        common::eventually(&format!("IPClaim {claim} failed"), || async {
             self.get::<IPClaim>(claim).await?.status?.error_message
         })
         .await
@@ -206,7 +198,7 @@ impl Env {
             + DeserializeOwned
             + std::fmt::Debug,
     {
-        eventually(&format!("{name} gone"), || async {
+        common::eventually(&format!("{name} gone"), || async {
             self.get::<K>(name).await.is_none().then_some(())
         })
         .await
@@ -223,23 +215,6 @@ impl Env {
             .into_iter()
             .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(name))
             .collect()
-    }
-}
-
-/// Polls `probe` until it yields, failing the test after a generous bound (a liveness guard,
-/// not a timing assertion).
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -328,7 +303,7 @@ async fn ipclaims_get_distinct_addresses_with_gateway_prefix_and_dns() {
             .iter()
             .any(|e| e.reason.as_deref() == Some("AddressAllocated"))
     );
-    eventually("indexes recorded", || async {
+    common::eventually("indexes recorded", || async {
         let expected = BTreeMap::from([
             ("node-a".to_owned(), "192.168.0.11".to_owned()),
             ("node-b".to_owned(), "192.168.0.12".to_owned()),
@@ -352,7 +327,7 @@ async fn deleting_a_claim_releases_its_address_for_the_next_claim() {
     env.delete::<IPClaim>("b").await;
     env.gone::<IPClaim>("b").await;
     env.gone::<IPAddress>("pool1-prov-192-168-0-12").await;
-    eventually("index dropped", || async {
+    common::eventually("index dropped", || async {
         (!env.indexes("pool1").await.contains_key("b")).then_some(())
     })
     .await;
@@ -407,7 +382,7 @@ async fn exhaustion_is_reported_and_cleared_once_an_address_is_free() {
     assert_eq!(env.served("first").await.spec.address, "10.0.0.1");
     env.claim("second", "small", json!({})).await;
     assert_eq!(env.error_of("second").await, "Exhausted IP Pools");
-    let warning = eventually("warning event", || async {
+    let warning = common::eventually("warning event", || async {
         env.events_for("second")
             .await
             .into_iter()
@@ -509,7 +484,7 @@ async fn capi_exhaustion_condition() {
     env.capi_claim("one", "tiny", "IPPool").await;
     env.capi_served("one").await;
     env.capi_claim("two", "tiny", "IPPool").await;
-    let ready = eventually("PoolExhausted", || async {
+    let ready = common::eventually("PoolExhausted", || async {
         let claim: IPAddressClaim = env.get("two").await?;
         claim
             .status?
@@ -604,7 +579,7 @@ async fn fifty_concurrent_claims_get_distinct_addresses() {
     futures::future::join_all(names.iter().map(|name| env.claim(name, "big", json!({})))).await;
     assert_distinct(&env, &names, &[]).await;
     assert_eq!(env.list::<IPAddress>().await.len(), 50);
-    eventually("50 indexes", || async {
+    common::eventually("50 indexes", || async {
         (env.indexes("big").await.len() == 50).then_some(())
     })
     .await;
@@ -683,7 +658,7 @@ async fn cluster_labels_owner_and_pause() {
     spec["clusterName"] = json!("c1");
     env.pool("pool1", spec).await;
     env.claim("node", "pool1", json!({})).await;
-    let labelled = eventually("labels", || async {
+    let labelled = common::eventually("labels", || async {
         let pool: IPPool = env.get("pool1").await?;
         pool.metadata
             .labels
@@ -711,7 +686,7 @@ async fn cluster_labels_owner_and_pause() {
         json!({"metadata": {"annotations": {"touched": "1"}}}),
     )
     .await;
-    let owner = eventually("cluster owner", || async {
+    let owner = common::eventually("cluster owner", || async {
         let pool: IPPool = env.get("pool1").await?;
         pool.metadata
             .owner_references?
@@ -758,7 +733,7 @@ async fn pool_deletion_lets_waiting_claims_go() {
     env.claim("waiting", "one", json!({})).await;
     assert_eq!(env.error_of("waiting").await, "Exhausted IP Pools");
     env.delete::<IPPool>("one").await;
-    eventually("waiting claim let go", || async {
+    common::eventually("waiting claim let go", || async {
         let claim: IPClaim = env.get("waiting").await?;
         claim
             .metadata

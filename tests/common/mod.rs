@@ -303,3 +303,30 @@ pub async fn wait_for_host(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// An embedded API server serving capm3's CRDs and the Cluster API ones.
+pub async fn server_with_all_crds() -> capm3::sandbox::apiserver::ApiServer {
+    let server = server_with_crds().await;
+    server
+        .install_crds(&capm3::crds::capi())
+        .await
+        .expect("CAPI CRDs");
+    server
+}
+
+/// Polls `probe` until it gives a value, failing with `what` after 90 s (a bound on
+/// waiting, not a timing assertion).
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
