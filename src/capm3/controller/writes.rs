@@ -15,22 +15,7 @@ use crate::capm3::associate::{bmc_secret_name, bmc_secret_patch};
 use crate::capm3::outcome::{Event, EventType};
 use crate::manager::caches::Cacheable;
 
-fn is(error: &kube::Error, code: u16, reason: &str) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == code && status.reason == reason)
-}
-
-pub fn not_found(error: &kube::Error) -> bool {
-    is(error, 404, "NotFound")
-}
-
-pub fn already_exists(error: &kube::Error) -> bool {
-    is(error, 409, "AlreadyExists")
-}
-
-/// A write lost a race: the object changed since it was read (409), or went away.
-pub fn lost_race(error: &kube::Error) -> bool {
-    is(error, 409, "Conflict") || not_found(error)
-}
+pub use crate::kubeutil::errors::{already_exists, lost_race, not_found};
 
 /// The RFC 7386 merge patch that turns `old` into `new`: members that changed or appeared are
 /// set, members that went are `null`, objects are compared member by member and everything

@@ -9,23 +9,7 @@ use serde_json::{Value, json};
 use crate::kubeutil::finalizers;
 use crate::manager::caches::Cacheable;
 
-/// Whether `error` is the API server's answer `code` with `reason`.
-fn is(error: &kube::Error, code: u16, reason: &str) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == code && status.reason == reason)
-}
-
-pub fn not_found(error: &kube::Error) -> bool {
-    is(error, 404, "NotFound")
-}
-
-pub fn already_exists(error: &kube::Error) -> bool {
-    is(error, 409, "AlreadyExists")
-}
-
-/// A write lost a race: the object changed since it was read, or went away.
-pub fn lost_race(error: &kube::Error) -> bool {
-    is(error, 409, "Conflict") || not_found(error)
-}
+pub use crate::kubeutil::errors::{already_exists, lost_race, not_found};
 
 fn api<K: Cacheable>(client: &kube::Client, namespace: &str) -> Api<K> {
     Api::namespaced(client.clone(), namespace)
