@@ -75,8 +75,10 @@ impl Env {
         let caches = Caches {
             hosts: hosts.store.clone(),
             host_events: hosts.subscribe().expect("subscription"),
+            hosts_listed: hosts.listed(),
             machines: machines.store.clone(),
             machine_events: machines.subscribe().expect("subscription"),
+            machines_listed: machines.listed(),
         };
         let settings = Settings {
             metal3machine_concurrency: 10,

@@ -11,6 +11,7 @@ use kube::runtime::reflector::{self, ReflectHandle, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
+use tokio::sync::watch;
 
 /// The label CAPI's `--watch-filter` selects on.
 pub const WATCH_FILTER_LABEL: &str = "cluster.x-k8s.io/watch-filter";
@@ -84,12 +85,40 @@ impl<K> Cacheable for K where
 pub struct SharedCache<K: Resource<DynamicType = ()> + Clone + 'static> {
     pub store: Store<K>,
     writer: reflector::store::Writer<K>,
+    listed: watch::Sender<bool>,
+}
+
+/// Whether a cache has listed its kind once. Ask this, not `Store::wait_until_ready`, outside
+/// kube's own Controller: that future keeps only the last poller's waker, so a second waiter
+/// (or a `now_or_never` probe, which leaves a no-op waker behind) can leave the others asleep
+/// for ever.
+#[derive(Clone)]
+pub struct Listed(watch::Receiver<bool>);
+
+impl Listed {
+    pub fn now(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Waits until listed; false when the cache was dropped first.
+    pub async fn wait(mut self) -> bool {
+        self.0.wait_for(|listed| *listed).await.is_ok()
+    }
 }
 
 impl<K: Cacheable> SharedCache<K> {
     pub fn new() -> SharedCache<K> {
         let (store, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
-        SharedCache { store, writer }
+        let (listed, _) = watch::channel(false);
+        SharedCache {
+            store,
+            writer,
+            listed,
+        }
+    }
+
+    pub fn listed(&self) -> Listed {
+        Listed(self.listed.subscribe())
     }
 
     /// A stream of changed objects for one controller (`Controller::for_shared_stream`).
@@ -102,12 +131,21 @@ impl<K: Cacheable> SharedCache<K> {
         let stream = watcher(scope.api::<K>(client), scope.watcher_config())
             .default_backoff()
             .reflect_shared(self.writer);
+        let listed = self.listed;
         tokio::spawn(async move {
             stream
-                .for_each(|event| async move {
-                    if let Err(e) = event {
-                        tracing::warn!(kind = %K::kind(&()), "watch failed, retrying: {e}");
+                .for_each(|event| {
+                    match event {
+                        // Yielded once the store holds the whole list.
+                        Ok(watcher::Event::InitDone) => {
+                            listed.send_replace(true);
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(kind = %K::kind(&()), "watch failed, retrying: {e}")
+                        }
                     }
+                    std::future::ready(())
                 })
                 .await;
         })

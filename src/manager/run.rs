@@ -8,12 +8,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use kube::runtime::reflector::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::args::{ControllerGroup, ManagerArgs};
-use super::caches::{Cacheable, Scope, SharedCache};
+use super::caches::{Scope, SharedCache};
 use super::leader::{self, Election};
 use super::throttle::Throttle;
 use super::{baremetalhost, diagnostics, webhooks};
@@ -94,11 +93,11 @@ impl Caches {
         let mut tasks = Vec::new();
         let mut synced = Vec::new();
         if let Some(hosts) = self.hosts {
-            synced.push(synced_task(&hosts.store));
+            synced.push(tokio::spawn(hosts.listed().wait()));
             tasks.push(hosts.start(client, scope));
         }
         if let Some(machines) = self.machines {
-            synced.push(synced_task(&machines.store));
+            synced.push(tokio::spawn(machines.listed().wait()));
             tasks.push(machines.start(client, scope));
         }
         tasks.push(tokio::spawn(async move {
@@ -112,11 +111,6 @@ impl Caches {
         }));
         tasks
     }
-}
-
-fn synced_task<K: Cacheable>(store: &Store<K>) -> tokio::task::JoinHandle<bool> {
-    let store = store.clone();
-    tokio::spawn(async move { store.wait_until_ready().await.is_ok() })
 }
 
 pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
@@ -277,8 +271,10 @@ fn start_capm3(
     let shared = controller::Caches {
         hosts: hosts.store.clone(),
         host_events: hosts.subscribe()?,
+        hosts_listed: hosts.listed(),
         machines: machines.store.clone(),
         machine_events: machines.subscribe()?,
+        machines_listed: machines.listed(),
     };
     let settings = controller::Settings {
         metal3machine_concurrency: args.metal3machine_concurrency,

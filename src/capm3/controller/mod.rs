@@ -46,7 +46,7 @@ use crate::api::capm3::v1beta2::{
 };
 use crate::capm3::outcome::Next;
 use crate::kubeutil::leadership::elected;
-use crate::manager::caches::{Cacheable, Scope, SharedCache};
+use crate::manager::caches::{Cacheable, Listed, Scope, SharedCache};
 use crate::metrics::Metrics;
 use workload::WorkloadClients;
 
@@ -61,8 +61,10 @@ const CACHE_RETRY: Duration = Duration::from_secs(1);
 pub struct Caches {
     pub hosts: Store<BareMetalHost>,
     pub host_events: ReflectHandle<BareMetalHost>,
+    pub hosts_listed: Listed,
     pub machines: Store<Metal3Machine>,
     pub machine_events: ReflectHandle<Metal3Machine>,
+    pub machines_listed: Listed,
 }
 
 /// The manager's flags for these controllers.
@@ -97,24 +99,15 @@ struct Stores {
     templates: Store<Metal3MachineTemplate>,
     claims: Store<Metal3DataClaim>,
     data: Store<Metal3Data>,
-}
-
-fn listed<K: Cacheable>(store: &Store<K>) -> bool {
-    matches!(store.wait_until_ready().now_or_never(), Some(Ok(())))
+    /// Whether each of these caches has listed its kind.
+    listed: Vec<Listed>,
 }
 
 impl Stores {
     /// Whether every store has listed its kind once: before that, an absent object may
     /// just not be read yet.
     fn ready(&self) -> bool {
-        listed(&self.hosts)
-            && listed(&self.machines)
-            && listed(&self.capi_machines)
-            && listed(&self.clusters)
-            && listed(&self.metal3_clusters)
-            && listed(&self.templates)
-            && listed(&self.claims)
-            && listed(&self.data)
+        self.listed.iter().all(Listed::now)
     }
 }
 
@@ -170,6 +163,16 @@ pub async fn run(
             templates: templates.store.clone(),
             claims: claims.store.clone(),
             data: data.store.clone(),
+            listed: vec![
+                caches.hosts_listed.clone(),
+                caches.machines_listed.clone(),
+                capi_machines.listed(),
+                clusters.listed(),
+                metal3_clusters.listed(),
+                templates.listed(),
+                claims.listed(),
+                data.listed(),
+            ],
         },
         workload: WorkloadClients::default(),
     });
