@@ -6,3 +6,16 @@ pub mod errors;
 pub mod events;
 pub mod finalizers;
 pub mod leadership;
+
+/// What a Controller's result stream is drained with: errors were already handled by the
+/// error policy, so they are only logged at debug level.
+pub fn log_errors<T, E: std::fmt::Display>(
+    controller: &'static str,
+) -> impl FnMut(Result<T, E>) -> std::future::Ready<()> {
+    move |result| {
+        if let Err(error) = result {
+            tracing::debug!(controller, "{error}");
+        }
+        std::future::ready(())
+    }
+}

@@ -94,12 +94,7 @@ pub async fn run<F: ProvisionerFactory>(
         ))
         .graceful_shutdown_on(shutdown)
         .run(reconcile::reconcile, error_policy, context)
-        .for_each(|result| {
-            if let Err(error) = result {
-                tracing::debug!(controller = CONTROLLER, "{error}");
-            }
-            std::future::ready(())
-        })
+        .for_each(crate::kubeutil::log_errors(CONTROLLER))
         .await;
 }
 

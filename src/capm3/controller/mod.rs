@@ -220,7 +220,7 @@ pub async fn run(
     .reconcile_all_on(elected(leading.clone()))
     .graceful_shutdown_on(shutdown.clone())
     .run(machine::reconcile, error_policy, context.clone())
-    .for_each(log_result(machine::CONTROLLER));
+    .for_each(crate::kubeutil::log_errors(machine::CONTROLLER));
 
     let metal3_clusters_controller = Controller::for_shared_stream(
         changes(metal3_clusters.subscribe(), spec_and_metadata),
@@ -237,7 +237,7 @@ pub async fn run(
     .reconcile_all_on(elected(leading.clone()))
     .graceful_shutdown_on(shutdown.clone())
     .run(cluster::reconcile, error_policy, context.clone())
-    .for_each(log_result(cluster::CONTROLLER));
+    .for_each(crate::kubeutil::log_errors(cluster::CONTROLLER));
 
     let templates_controller = Controller::for_shared_stream(
         changes(
@@ -259,7 +259,7 @@ pub async fn run(
     .reconcile_all_on(elected(leading))
     .graceful_shutdown_on(shutdown)
     .run(template::reconcile, error_policy, context)
-    .for_each(log_result(template::CONTROLLER));
+    .for_each(crate::kubeutil::log_errors(template::CONTROLLER));
 
     let watches = [
         capi_machines.start(&client, scope),
@@ -303,17 +303,6 @@ fn every_change<K: Cacheable>(
     handle: Option<ReflectHandle<K>>,
 ) -> impl Stream<Item = Arc<K>> + Send {
     futures::stream::iter(handle).flatten()
-}
-
-fn log_result<T, E: std::fmt::Display>(
-    controller: &'static str,
-) -> impl FnMut(Result<T, E>) -> std::future::Ready<()> {
-    move |result| {
-        if let Err(error) = result {
-            tracing::debug!(controller, "{error}");
-        }
-        std::future::ready(())
-    }
 }
 
 /// Runs one reconcile while this replica leads and the caches have listed, counting it.

@@ -99,12 +99,7 @@ pub async fn run(
     ];
     controller
         .run(reconcile::reconcile, error_policy, context)
-        .for_each(|result| {
-            if let Err(error) = result {
-                tracing::debug!(controller = CONTROLLER, "{error}");
-            }
-            std::future::ready(())
-        })
+        .for_each(crate::kubeutil::log_errors(CONTROLLER))
         .await;
     for watch in watches {
         watch.abort();

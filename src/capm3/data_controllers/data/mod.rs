@@ -77,12 +77,7 @@ where
     .reconcile_all_on(elected(context.common.leading.clone()))
     .graceful_shutdown_on(shutdown)
     .run(reconcile::reconcile, error_policy, context)
-    .for_each(|result| {
-        if let Err(error) = result {
-            tracing::debug!(controller = CONTROLLER, "{error}");
-        }
-        std::future::ready(())
-    })
+    .for_each(crate::kubeutil::log_errors(CONTROLLER))
 }
 
 /// The Metal3Datas a claim concerns: the one it names, and every one made for it (one it
