@@ -108,7 +108,7 @@ fn error_policy<F: ProvisionerFactory>(
     error: &reconcile::Error,
     _context: Arc<Context<F>>,
 ) -> controller::Action {
-    if error.is_conflict() {
+    if error.lost_race() {
         // Someone else wrote the host first; this pass is redone on the newer version.
         tracing::debug!(
             host = %host.metadata.name.as_deref().unwrap_or_default(),

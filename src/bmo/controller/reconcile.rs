@@ -34,9 +34,9 @@ pub enum Error {
 }
 
 impl Error {
-    /// A write lost a race (409 Conflict): the host changed since the cache saw it.
-    pub fn is_conflict(&self) -> bool {
-        matches!(self, Error::Kube(kube::Error::Api(status)) if status.code == 409)
+    /// A write lost a race: the host changed (or went) since the cache saw it.
+    pub fn lost_race(&self) -> bool {
+        matches!(self, Error::Kube(error) if crate::kubeutil::errors::lost_race(error))
     }
 }
 
