@@ -82,10 +82,6 @@ fn run_sandbox(args: capm3::sandbox::cli::SandboxArgs) -> ExitCode {
     };
     match runtime.block_on(capm3::sandbox::cli::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e @ capm3::sandbox::cli::SandboxError::NotImplemented) => {
-            eprintln!("capm3: {e}");
-            ExitCode::from(2)
-        }
         Err(e) => {
             eprintln!("capm3: {e}");
             ExitCode::FAILURE

@@ -58,6 +58,9 @@ pub struct ManagerArgs {
     /// The webhook server's port (conversion and admission); 0 disables it.
     #[arg(long, default_value_t = 9443)]
     pub webhook_port: u16,
+    /// The address the webhook server binds (controller-runtime's webhook host).
+    #[arg(long, default_value = "0.0.0.0")]
+    pub webhook_host: std::net::IpAddr,
     /// Directory with the webhook server's `tls.crt` and `tls.key` (rotations are picked up).
     #[arg(long, default_value = "/tmp/k8s-webhook-server/serving-certs/")]
     pub webhook_cert_dir: PathBuf,

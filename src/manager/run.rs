@@ -113,7 +113,16 @@ impl Caches {
     }
 }
 
+/// Runs until SIGTERM or Ctrl-C.
 pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
+    run_until(args, shutdown_signal()).await
+}
+
+/// Runs until `shutdown` completes: the sandbox runs the manager in its own process this way.
+pub async fn run_until(
+    args: ManagerArgs,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ManagerError> {
     let (stop, stopping) = watch::channel(false);
     let readiness = Arc::new(Readiness::default());
     let health = TcpListener::bind(args.health_addr)
@@ -126,7 +135,7 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
         readiness.webhooks.store(true, Ordering::Relaxed);
         None
     } else {
-        let addr = std::net::SocketAddr::from(([0, 0, 0, 0], args.webhook_port));
+        let addr = std::net::SocketAddr::new(args.webhook_host, args.webhook_port);
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| ManagerError::Listen(addr, e))?;
@@ -228,7 +237,7 @@ pub async fn run(args: ManagerArgs) -> Result<(), ManagerError> {
         }));
     }
     let cache_tasks = caches.start(&client, &scope, readiness.clone());
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down");
     // Let in-flight reconciles finish before leadership and the caches go.
     let _ = stop.send(true);

@@ -2,16 +2,31 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use serde::Deserialize;
 
 use super::apiserver::ApiServer;
+use super::environment::{Environment, Options};
+pub use super::error::SandboxError;
 use super::ironic::Simulator;
-use super::ironic::knobs::Knobs;
+use super::ironic::knobs::{Failure, Knobs};
+use super::progress::{Snapshot, View};
+
+/// How often the progress view is refreshed.
+const REFRESH: Duration = Duration::from_secs(1);
 
 #[derive(clap::Args, Debug)]
 pub struct SandboxArgs {
+    /// Simulated BareMetalHosts to enrol (`node-0` …, each with a BMC Secret).
+    #[arg(long, default_value_t = 4)]
+    pub hosts: usize,
+    /// Manifests to apply once everything runs (as `kubectl apply --server-side -f`).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub apply: Vec<PathBuf>,
+    /// Run everything except the manager, for a `capm3 manager` started as its own process.
+    #[arg(long, conflicts_with_all = ["api_only", "ironic_only"])]
+    pub no_manager: bool,
     /// Run only the embedded Kubernetes API server, until interrupted.
     #[arg(long, conflicts_with = "ironic_only")]
     pub api_only: bool,
@@ -25,6 +40,11 @@ pub struct SandboxArgs {
     /// in the simulator, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub ironic_latency: u64,
+    /// Make a share of the simulator's steps fail: `STEP=P` with STEP one of verify, inspect,
+    /// clean, deploy, undeploy, adopt, service, power or `*` (every step), P in 0–1.
+    /// Repeatable.
+    #[arg(long, value_name = "STEP=P", value_parser = parse_failure)]
+    pub ironic_fail: Vec<Failure>,
     /// Where the embedded API server listens (loopback only).
     #[arg(long, default_value = "127.0.0.1:6443")]
     pub listen: SocketAddr,
@@ -34,46 +54,158 @@ pub struct SandboxArgs {
     /// Where to write the kubeconfig for kubectl and kube-rs.
     #[arg(long, default_value = "./sandbox.kubeconfig")]
     pub kubeconfig_out: PathBuf,
-    /// Load the CRD YAML files in this directory at start (repeatable). By default the
-    /// sandbox loads capm3's CRDs and the Cluster API CRDs it needs.
-    #[arg(long = "crds", value_name = "DIR")]
+    /// Where the controllers' logs go (the terminal shows the progress view).
+    #[arg(long, default_value = "./sandbox.log")]
+    pub log: PathBuf,
+    /// With --api-only: load the CRD YAML files in this directory instead of capm3's and
+    /// the Cluster API CRDs (repeatable).
+    #[arg(long = "crds", value_name = "DIR", requires = "api_only")]
     pub crd_dirs: Vec<PathBuf>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    #[error(
-        "only --api-only and --ironic-only are implemented yet; the full sandbox comes with the controllers"
-    )]
-    NotImplemented,
-    #[error("--listen must be a loopback address, not {0}")]
-    NotLoopback(SocketAddr),
-    #[error("cannot start the API server on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("cannot read {path}: {message}")]
-    Read { path: PathBuf, message: String },
-    #[error("cannot load CRD {name}: {message}")]
-    Crd { name: String, message: String },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+/// `STEP=P`.
+fn parse_failure(text: &str) -> Result<Failure, String> {
+    let (step, probability) = text
+        .split_once('=')
+        .ok_or("expected STEP=P, e.g. deploy=0.2")?;
+    let probability: f64 = probability
+        .parse()
+        .ok()
+        .filter(|p| (0.0..=1.0).contains(p))
+        .ok_or("P must be a number from 0 to 1")?;
+    let steps = [
+        "verify", "inspect", "clean", "deploy", "undeploy", "adopt", "service", "power", "*",
+    ];
+    if !steps.contains(&step) {
+        return Err(format!(
+            "unknown step {step:?}; one of {}",
+            steps.join(", ")
+        ));
+    }
+    Ok(Failure {
+        name_prefix: None,
+        step: (step != "*").then(|| step.to_owned()),
+        probability,
+        times: None,
+    })
+}
+
+impl SandboxArgs {
+    fn knobs(&self) -> Knobs {
+        let latency = Duration::from_millis(self.ironic_latency);
+        Knobs {
+            default_latency: latency,
+            power_latency: latency,
+            failures: self.ironic_fail.clone(),
+            ..Knobs::default()
+        }
+    }
 }
 
 pub async fn run(args: SandboxArgs) -> Result<(), SandboxError> {
     if args.ironic_only {
-        return run_ironic(&args).await;
+        run_ironic(&args).await
+    } else if args.api_only {
+        run_api(&args).await
+    } else {
+        run_environment(args).await
     }
-    if !args.api_only {
-        return Err(SandboxError::NotImplemented);
+}
+
+/// Everything, with the progress view until Ctrl-C, then a summary.
+async fn run_environment(args: SandboxArgs) -> Result<(), SandboxError> {
+    log_to_file(&args.log)?;
+    let environment = Environment::start(Options {
+        listen: args.listen,
+        tls: args.tls,
+        kubeconfig_out: args.kubeconfig_out.clone(),
+        ironic_listen: args.ironic_listen,
+        knobs: args.knobs(),
+        hosts: args.hosts,
+        apply: args.apply.clone(),
+        manager: !args.no_manager,
+    })
+    .await?;
+    let kubeconfig = args.kubeconfig_out.display();
+    println!(
+        "capm3 sandbox: Kubernetes API server on {}",
+        environment.api.url()
+    );
+    println!(
+        "  Ironic simulator on {} · logs in {}",
+        environment.ironic.url(),
+        args.log.display()
+    );
+    if args.no_manager {
+        println!(
+            "  run the manager: capm3 manager --kubeconfig {kubeconfig} --ironic-endpoint {} \
+             --enable-fake-hardware --webhook-port 0 --insecure-diagnostics",
+            environment.ironic.url()
+        );
     }
-    if !args.listen.ip().is_loopback() {
-        return Err(SandboxError::NotLoopback(args.listen));
+    println!(
+        "  {} hosts enrolled; applied {}",
+        args.hosts,
+        if environment.applied.is_empty() {
+            "nothing (try --apply examples/cluster.yaml)".to_owned()
+        } else {
+            environment.applied.join(", ")
+        }
+    );
+    println!("  kubectl --kubeconfig {kubeconfig} get bmh,m3m,machines");
+    println!("Press Ctrl-C to stop.\n");
+    let mut view = View::new();
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let mut ticks = tokio::time::interval(REFRESH);
+    loop {
+        tokio::select! {
+            _ = &mut interrupted => break,
+            _ = ticks.tick() => match Snapshot::read(&environment.client).await {
+                Ok(snapshot) => view.show(snapshot),
+                Err(e) => tracing::warn!("progress view: {e}"),
+            },
+        }
     }
+    view.finish();
+    let last = Snapshot::read(&environment.client)
+        .await
+        .unwrap_or_default();
+    println!("\nStopping. Summary after {:.0?}:", view.elapsed());
+    for line in last.render(view.elapsed()).iter().skip(1) {
+        println!("{line}");
+    }
+    println!(
+        "  requests  Ironic {} · API server writes {}",
+        environment.ironic.total_requests(),
+        ["create", "update", "patch", "delete"]
+            .iter()
+            .map(|verb| environment.api.api.hooks.total(verb))
+            .sum::<u64>()
+    );
+    environment.stop().await;
+    Ok(())
+}
+
+/// The controllers log to a file, so they do not scribble over the progress view.
+fn log_to_file(path: &std::path::Path) -> Result<(), SandboxError> {
+    let file = std::fs::File::create(path).map_err(|source| SandboxError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+    Ok(())
+}
+
+/// `--api-only`: the embedded API server alone, for kubectl.
+async fn run_api(args: &SandboxArgs) -> Result<(), SandboxError> {
+    SandboxError::check_loopback("--listen", args.listen)?;
     let crds = if args.crd_dirs.is_empty() {
         crate::crds::metal3()
             .into_iter()
@@ -124,16 +256,8 @@ pub async fn run(args: SandboxArgs) -> Result<(), SandboxError> {
 
 /// `--ironic-only`: the simulator alone, for a manager run as its own process.
 async fn run_ironic(args: &SandboxArgs) -> Result<(), SandboxError> {
-    if !args.ironic_listen.ip().is_loopback() {
-        return Err(SandboxError::NotLoopback(args.ironic_listen));
-    }
-    let latency = std::time::Duration::from_millis(args.ironic_latency);
-    let knobs = Knobs {
-        default_latency: latency,
-        power_latency: latency,
-        ..Knobs::default()
-    };
-    let simulator = Simulator::start(args.ironic_listen, knobs)
+    SandboxError::check_loopback("--ironic-listen", args.ironic_listen)?;
+    let simulator = Simulator::start(args.ironic_listen, args.knobs())
         .await
         .map_err(|source| SandboxError::Listen {
             addr: args.ironic_listen,
@@ -165,25 +289,33 @@ fn read_crds(dirs: &[PathBuf]) -> Result<Vec<CustomResourceDefinition>, SandboxE
             .collect();
         files.sort();
         for file in files {
-            let text = std::fs::read_to_string(&file).map_err(|e| SandboxError::Read {
+            let read_error = |message: String| SandboxError::Read {
                 path: file.clone(),
-                message: e.to_string(),
-            })?;
-            for doc in serde_norway::Deserializer::from_str(&text) {
-                let value =
-                    serde_json::Value::deserialize(doc).map_err(|e| SandboxError::Read {
-                        path: file.clone(),
-                        message: e.to_string(),
-                    })?;
+                message,
+            };
+            let text = std::fs::read_to_string(&file).map_err(|e| read_error(e.to_string()))?;
+            for value in super::apply::documents(&text).map_err(read_error)? {
                 if value["kind"] == "CustomResourceDefinition" {
-                    let crd = serde_json::from_value(value).map_err(|e| SandboxError::Read {
-                        path: file.clone(),
-                        message: e.to_string(),
-                    })?;
-                    crds.push(crd);
+                    crds.push(
+                        serde_json::from_value(value).map_err(|e| read_error(e.to_string()))?,
+                    );
                 }
             }
         }
     }
     Ok(crds)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn failure_flags_name_a_step_and_a_share() {
+        let failure = super::parse_failure("deploy=0.25").expect("valid");
+        assert_eq!(failure.step.as_deref(), Some("deploy"));
+        assert_eq!(failure.probability, 0.25);
+        assert_eq!(super::parse_failure("*=1").expect("valid").step, None);
+        assert!(super::parse_failure("deploy=2").is_err());
+        assert!(super::parse_failure("dance=0.1").is_err());
+        assert!(super::parse_failure("deploy").is_err());
+    }
 }

@@ -2,6 +2,12 @@
 //! stand-ins, for `capm3 sandbox` and for the tests. Not for production.
 
 pub mod apiserver;
+pub mod apply;
 pub mod cli;
+pub mod environment;
+pub mod error;
+pub mod hosts;
 pub mod ironic;
 pub mod measure;
+pub mod progress;
+pub mod webhook_host;

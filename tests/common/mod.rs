@@ -174,56 +174,14 @@ pub async fn server_with_admission_webhooks() -> capm3::sandbox::apiserver::ApiS
 /// The embedded API server with capm3's CRDs, their conversion routed to the production
 /// webhook server over HTTPS; the CA that signed its certificate.
 async fn server_with_webhook_server() -> (capm3::sandbox::apiserver::ApiServer, String) {
-    use k8s_openapi::ByteString;
-    let ca = capm3::tls::Ca::new("capm3-webhook-test").expect("CA");
-    let (cert, key) = ca
-        .issue(
-            "capm3-webhook-service",
-            &["capm3-webhook-service.capm3-system.svc"],
-        )
-        .expect("certificate");
-    let dir = std::env::temp_dir().join(format!("capm3-webhook-certs-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("cert dir");
-    std::fs::write(dir.join("tls.crt"), cert).expect("tls.crt");
-    std::fs::write(dir.join("tls.key"), key).expect("tls.key");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        capm3::manager::webhooks::server::serve(
-            listener,
-            &dir,
-            capm3::manager::webhooks::admission::Settings {
-                allow_fake_hardware: true,
-            },
-            std::future::pending(),
-        )
-        .await
-    });
-
-    let mut crds = capm3::crds::metal3();
-    for crd in &mut crds {
-        if let Some(config) = crd
-            .spec
-            .conversion
-            .as_mut()
-            .and_then(|c| c.webhook.as_mut())
-            .and_then(|w| w.client_config.as_mut())
-        {
-            config.ca_bundle = Some(ByteString(ca.pem().as_bytes().to_vec()));
-        }
-    }
     let server = capm3::sandbox::apiserver::ApiServer::start("127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("server starts");
-    server.install_crds(&crds).await.expect("CRDs installed");
-    server.api.webhooks.route_service(
-        capm3::crds::WEBHOOK_NAMESPACE,
-        capm3::crds::WEBHOOK_SERVICE,
-        &format!("https://{addr}"),
-    );
-    (server, ca.pem().to_owned())
+    let host = capm3::sandbox::webhook_host::WebhookHost::start(&server, capm3::crds::metal3())
+        .await
+        .expect("webhook server and CRDs");
+    // The handle is dropped; the webhook server runs until the test ends.
+    (server, host.ca_pem)
 }
 
 /// The BMC Secret every fake host gets.
