@@ -85,7 +85,10 @@ async fn apply(
         &Patch::Apply(&document),
     )
     .await
-    .map_err(|e| format!("{kind} {name}: {e}"))?;
+    .map_err(|e| match e {
+        kube::Error::Api(status) => format!("{kind} {name}: {}", status.message),
+        other => format!("{kind} {name}: {other}"),
+    })?;
     Ok(format!("{}/{name}", kind.to_lowercase()))
 }
 
