@@ -23,7 +23,7 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Run a whole Metal3 environment in one process: no cluster, no VMs needed.
-    Sandbox(capm3::sandbox::cli::SandboxArgs),
+    Sandbox(Box<capm3::sandbox::cli::SandboxArgs>),
     /// Print the version.
     Version,
 }
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             println!("capm3 {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        Command::Sandbox(args) => return run_sandbox(args),
+        Command::Sandbox(args) => return run_sandbox(*args),
         Command::Manager(args) => return run_manager(*args),
     };
     match result {

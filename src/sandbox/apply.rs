@@ -19,10 +19,7 @@ pub async fn apply_files(
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    let discovery = Discovery::new(client.clone())
-        .run()
-        .await
-        .map_err(SandboxError::Client)?;
+    let discovery = discover(client).await?;
     let mut applied = Vec::new();
     for path in paths {
         let path = path.as_ref();
@@ -39,6 +36,31 @@ pub async fn apply_files(
         }
     }
     Ok(applied)
+}
+
+/// Applies documents built in code; `origin` names them in errors.
+pub async fn apply_documents(
+    client: &kube::Client,
+    origin: &Path,
+    documents: Vec<Value>,
+) -> Result<(), SandboxError> {
+    let discovery = discover(client).await?;
+    for document in documents {
+        apply(client, &discovery, document)
+            .await
+            .map_err(|message| SandboxError::Apply {
+                path: origin.to_owned(),
+                message,
+            })?;
+    }
+    Ok(())
+}
+
+async fn discover(client: &kube::Client) -> Result<Discovery, SandboxError> {
+    Discovery::new(client.clone())
+        .run()
+        .await
+        .map_err(SandboxError::Client)
 }
 
 /// The non-empty documents of a multi-document YAML text.

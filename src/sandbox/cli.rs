@@ -57,6 +57,16 @@ pub struct SandboxArgs {
     /// Where the controllers' logs go (the terminal shows the progress view).
     #[arg(long, default_value = "./sandbox.log")]
     pub log: PathBuf,
+    /// Headless scale benchmark: N hosts, a cluster of N Machines provisioned and deleted,
+    /// the manager as its own process; prints a JSON report.
+    #[arg(long, value_name = "N", conflicts_with_all = ["api_only", "ironic_only", "no_manager", "apply"])]
+    pub bench: Option<usize>,
+    /// With --bench: how long the provisioned cluster is watched for the steady state.
+    #[arg(long, default_value = "60s", value_parser = crate::duration::parse, requires = "bench")]
+    pub bench_window: Duration,
+    /// With --bench: also write the report to this file.
+    #[arg(long, value_name = "FILE", requires = "bench")]
+    pub report: Option<PathBuf>,
     /// With --api-only: load the CRD YAML files in this directory instead of capm3's and
     /// the Cluster API CRDs (repeatable).
     #[arg(long = "crds", value_name = "DIR", requires = "api_only")]
@@ -103,7 +113,9 @@ impl SandboxArgs {
 }
 
 pub async fn run(args: SandboxArgs) -> Result<(), SandboxError> {
-    if args.ironic_only {
+    if let Some(machines) = args.bench {
+        run_bench(&args, machines).await
+    } else if args.ironic_only {
         run_ironic(&args).await
     } else if args.api_only {
         run_api(&args).await
@@ -184,6 +196,27 @@ async fn run_environment(args: SandboxArgs) -> Result<(), SandboxError> {
             .sum::<u64>()
     );
     environment.stop().await;
+    Ok(())
+}
+
+/// `--bench N`: the report on stdout (and in `--report`).
+async fn run_bench(args: &SandboxArgs, machines: usize) -> Result<(), SandboxError> {
+    let report = super::bench::run(super::bench::BenchOptions {
+        machines,
+        window: args.bench_window,
+        knobs: args.knobs(),
+        log: args.log.clone(),
+    })
+    .await?;
+    let json =
+        serde_json::to_string_pretty(&report).map_err(|e| SandboxError::Manager(e.to_string()))?;
+    println!("{json}");
+    if let Some(path) = &args.report {
+        std::fs::write(path, format!("{json}\n")).map_err(|source| SandboxError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
     Ok(())
 }
 

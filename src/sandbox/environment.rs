@@ -121,35 +121,46 @@ impl Environment {
     }
 }
 
-/// The in-process manager's flags: every controller group, fake hardware, loopback-only
-/// listeners on ephemeral ports, and no webhook server (the sandbox hosts the webhooks).
-fn manager_args(kubeconfig: &std::path::Path, ironic: &str) -> Result<ManagerArgs, SandboxError> {
-    #[derive(Parser)]
-    struct Manager {
-        #[command(flatten)]
-        args: ManagerArgs,
-    }
-    let kubeconfig = kubeconfig.to_string_lossy();
-    let flags = [
+/// The sandbox's manager flags, `manager` first: every controller group, fake hardware,
+/// loopback-only listeners, and no webhook server (the sandbox hosts the webhooks).
+pub fn manager_flags(
+    kubeconfig: &std::path::Path,
+    ironic: &str,
+    health: SocketAddr,
+    diagnostics: SocketAddr,
+) -> Vec<String> {
+    [
         "manager",
         "--kubeconfig",
-        &kubeconfig,
+        &kubeconfig.to_string_lossy(),
         "--ironic-endpoint",
         ironic,
         "--enable-fake-hardware",
         "--webhook-port",
         "0",
         "--health-addr",
-        "127.0.0.1:0",
+        &health.to_string(),
         "--diagnostics-address",
-        "127.0.0.1:0",
+        &diagnostics.to_string(),
         "--insecure-diagnostics",
         "--deploy-kernel-url",
         "http://127.0.0.1/images/ironic-python-agent.kernel",
         "--deploy-ramdisk-url",
         "http://127.0.0.1/images/ironic-python-agent.initramfs",
-    ];
-    Manager::try_parse_from(flags)
+    ]
+    .map(str::to_owned)
+    .into()
+}
+
+/// The in-process manager's flags, on ephemeral ports.
+fn manager_args(kubeconfig: &std::path::Path, ironic: &str) -> Result<ManagerArgs, SandboxError> {
+    #[derive(Parser)]
+    struct Manager {
+        #[command(flatten)]
+        args: ManagerArgs,
+    }
+    let ephemeral: SocketAddr = "127.0.0.1:0".parse().expect("a literal socket address");
+    Manager::try_parse_from(manager_flags(kubeconfig, ironic, ephemeral, ephemeral))
         .map(|m| m.args)
         .map_err(|e| SandboxError::Manager(e.to_string()))
 }

@@ -3,6 +3,7 @@
 
 pub mod apiserver;
 pub mod apply;
+pub mod bench;
 pub mod cli;
 pub mod environment;
 pub mod error;
