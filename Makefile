@@ -40,9 +40,12 @@ crds:
 	rm -rf crds
 	$(CARGO) run --quiet -- crds --output crds
 
-# Measurements (numbers, not pass/fail): the embedded API server for now.
+# Measurements (numbers, not pass/fail); the sandbox benchmark's reports go to target/bench/.
 bench:
 	$(CARGO) bench --bench apiserver
 	$(CARGO) bench --bench ironic
 	$(CARGO) bench --bench manager
 	$(CARGO) bench --bench bmo
+	mkdir -p target/bench
+	$(CARGO) run --release -- sandbox --bench 100 --report target/bench/sandbox-100.json --log target/bench/sandbox-100.log
+	$(CARGO) run --release -- sandbox --bench 1000 --report target/bench/sandbox-1000.json --log target/bench/sandbox-1000.log
