@@ -11,6 +11,7 @@ mod claims;
 mod pool;
 
 use k8s_openapi::api::core::v1::ObjectReference;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 
 use super::{KindWebhooks, Request, Verdict};
@@ -18,6 +19,7 @@ use crate::api::field::{ErrorKind, FieldError, FieldPath};
 use crate::api::ipam::v1alpha1::{IPAddress, IPClaim, IPPool};
 use crate::bmc::gourl::quote;
 use crate::ipam::address::Ip;
+use crate::ipam::claim;
 
 pub fn webhooks() -> Vec<KindWebhooks> {
     vec![
@@ -123,10 +125,8 @@ fn reference_changed(
 }
 
 /// The `ipAddress` annotation (the address a claim asks for) must be an IP address when set.
-fn requested_address(
-    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-) -> Option<FieldError> {
-    let value = crate::ipam::claim::requested_address(meta)?;
+fn requested_address(meta: &ObjectMeta) -> Option<FieldError> {
+    let value = claim::requested_address(meta)?;
     Ip::parse(value).is_none().then(|| {
         invalid(
             path(&["metadata", "annotations", "ipAddress"]),
