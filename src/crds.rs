@@ -187,10 +187,10 @@ pub fn to_yaml(crd: &CustomResourceDefinition) -> Result<String, serde_norway::E
     Ok(format!("---\n{}", serde_norway::to_string(crd)?))
 }
 
-/// Errors writing CRDs out.
+/// Errors writing CRDs (or the other generated manifests) out.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("cannot serialise a CRD: {0}")]
+    #[error("cannot serialise to YAML: {0}")]
     Yaml(#[from] serde_norway::Error),
     #[error("cannot write {path}: {source}")]
     Io {

@@ -13,6 +13,7 @@ pub mod ipam;
 pub mod ironic;
 pub mod kubeutil;
 pub mod manager;
+pub mod manifests;
 pub mod metrics;
 pub mod render;
 pub mod sandbox;

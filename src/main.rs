@@ -22,6 +22,13 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Print the parts of config/ generated from code (the webhook configurations), or write
+    /// them into a config directory.
+    Manifests {
+        /// The config directory to write into (`config`).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Run a whole Metal3 environment in one process: no cluster, no VMs needed.
     Sandbox(Box<capm3::sandbox::cli::SandboxArgs>),
     /// Print the version.
@@ -33,6 +40,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Crds { output: Some(dir) } => capm3::crds::write_all(&dir),
         Command::Crds { output: None } => capm3::crds::print_all(&mut std::io::stdout()),
+        Command::Manifests { output: Some(dir) } => capm3::manifests::write_all(&dir),
+        Command::Manifests { output: None } => capm3::manifests::print_all(&mut std::io::stdout()),
         Command::Version => {
             println!("capm3 {}", env!("CARGO_PKG_VERSION"));
             Ok(())

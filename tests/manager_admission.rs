@@ -13,9 +13,19 @@ fn api(client: &kube::Client, api_version: &str, kind: &str) -> Api<DynamicObjec
         version: version.into(),
         api_version: api_version.into(),
         kind: kind.into(),
-        plural: format!("{}s", kind.to_lowercase()),
+        plural: plural(kind),
     };
     Api::namespaced_with(client.clone(), "default", &resource)
+}
+
+/// The plural of the kinds used here (`ipaddresses`, `metal3datas`).
+fn plural(kind: &str) -> String {
+    let lower = kind.to_lowercase();
+    if lower.ends_with('s') {
+        format!("{lower}es")
+    } else {
+        format!("{lower}s")
+    }
 }
 
 async fn create(client: &kube::Client, object: Value) -> Result<Value, kube::Error> {
@@ -147,7 +157,7 @@ async fn baremetalhosts_are_checked_as_upstreams_webhook_checks_them() {
     assert_eq!(status.code, 403);
     assert_eq!(
         status.message,
-        "admission webhook \"validation.baremetalhost.metal3.io\" denied the request: \
+        "admission webhook \"baremetalhost.metal3.io\" denied the request: \
          [Unknown BMC type 'foo' for address foo://127.0.0.1, \
          baremetalhosts.metal3.io \"worker-0\" is forbidden: userData: cross-namespace Secret references are not allowed]"
     );
@@ -169,5 +179,186 @@ async fn baremetalhosts_are_checked_as_upstreams_webhook_checks_them() {
             .to_string()
             .contains("bootMACAddress can not be changed once it is set"),
         "{error}"
+    );
+}
+
+/// The status of a refused request.
+fn refusal<T: std::fmt::Debug>(result: Result<T, kube::Error>) -> (u16, String) {
+    match result {
+        Err(kube::Error::Api(status)) => (status.code, status.message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+const IPAM: &str = "ipam.metal3.io/v1alpha1";
+
+fn ippool(name: &str, spec: Value) -> Value {
+    json!({"apiVersion": IPAM, "kind": "IPPool", "metadata": {"name": name}, "spec": spec})
+}
+
+#[tokio::test]
+async fn ip_pools_are_checked_as_upstreams_webhook_checks_them() {
+    let server = common::server_with_admission_webhooks().await;
+    let client = server.client().expect("client");
+    let pools = Api::<capm3::api::ipam::v1alpha1::IPPool>::namespaced(client.clone(), "default");
+
+    // IPAM-51: the schema's default, so no mutating webhook is needed.
+    create(
+        &client,
+        ippool(
+            "pool",
+            json!({"namePrefix": "pool", "pools": [{"subnet": "10.0.0.0/24"}]}),
+        ),
+    )
+    .await
+    .expect("valid pool");
+    let stored = pools.get("pool").await.expect("pool");
+    assert_eq!(
+        stored.spec.allocation_strategy,
+        Some(capm3::api::ipam::v1alpha1::AllocationStrategy::Sequential)
+    );
+
+    // IPAM-53, IPAM-55: refused with upstream's messages, every broken rule at once.
+    let (code, message) = refusal(
+        create(
+            &client,
+            ippool(
+                "bad",
+                json!({"namePrefix": "bad", "allocationStrategy": "random",
+                       "pools": [{}, {"start": "10.0.1.20", "end": "10.0.1.10"}, {"start": "10.0.2.1"}],
+                       "preAllocations": {"a": "10.0.0.1"}}),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(code, 422);
+    assert_eq!(
+        message,
+        "admission webhook \"validation.ippool.ipam.metal3.io\" denied the request: \
+         IPPool.ipam.metal3.io \"bad\" is invalid: [\
+         spec.pools[0]: Invalid value: \"\": pool entry must specify at least one of start, end, or subnet, \
+         spec.pools[1]: Invalid value: \"\": end IP 10.0.1.10 is before start IP 10.0.1.20, \
+         spec.pools[2]: Invalid value: \"\": cannot be used with allocationStrategy \"random\": pool with Start requires End or Subnet to determine size, \
+         spec.preAllocations: Invalid value: \"10.0.0.1\": is out of bonds of the pools given]"
+    );
+
+    // IPAM-55: unparsable addresses are the schema's to refuse, before any webhook.
+    let (code, message) = refusal(
+        create(
+            &client,
+            ippool(
+                "unparsable",
+                json!({"namePrefix": "u", "gateway": "10.0.0.300", "pools": [{"subnet": "10.0.0.0/24"}]}),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(code, 422);
+    assert!(
+        message.contains("spec.gateway") && !message.contains("admission webhook"),
+        "{message}"
+    );
+
+    // IPAM-52, IPAM-54: on update the prefix stays and addresses in use stay inside the pools.
+    pools
+        .patch_status(
+            "pool",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(json!({"status": {"indexes": {"claim-a": "10.0.0.200"}}})),
+        )
+        .await
+        .expect("status written");
+    let mut changed = pools.get("pool").await.expect("pool");
+    changed.spec.name_prefix = "other".into();
+    changed.spec.pools = Some(
+        serde_json::from_value(json!([{"start": "10.0.0.1", "end": "10.0.0.100"}]))
+            .expect("entries"),
+    );
+    let (code, message) = refusal(
+        pools
+            .replace("pool", &PostParams::default(), &changed)
+            .await,
+    );
+    assert_eq!(code, 422);
+    assert_eq!(
+        message,
+        "admission webhook \"validation.ippool.ipam.metal3.io\" denied the request: \
+         IPPool.ipam.metal3.io \"pool\" is invalid: [\
+         spec.namePrefix: Invalid value: \"other\": cannot be modified, \
+         spec.pools: Invalid value: \"10.0.0.200\": is in use but out of bounds of the pools given]"
+    );
+}
+
+#[tokio::test]
+async fn ip_claims_and_addresses_keep_their_references() {
+    let server = common::server_with_admission_webhooks().await;
+    let client = server.client().expect("client");
+    let claim = |name: &str, pool: Value| {
+        json!({"apiVersion": IPAM, "kind": "IPClaim", "metadata": {"name": name},
+               "spec": {"pool": pool}})
+    };
+
+    // IPAM-56
+    let mut unnamed = claim("unnamed", json!({"kind": "IPPool"}));
+    unnamed["metadata"]["annotations"] = json!({"ipAddress": "10.0.0.300"});
+    let (code, message) = refusal(create(&client, unnamed).await);
+    assert_eq!(code, 422);
+    assert_eq!(
+        message,
+        "admission webhook \"validation.ipclaim.ipam.metal3.io\" denied the request: \
+         IPClaim.ipam.metal3.io \"unnamed\" is invalid: [\
+         spec.pool.name: Invalid value: \"\": cannot be empty, \
+         metadata.annotations.ipAddress: Invalid value: \"10.0.0.300\": is not a valid IP address]"
+    );
+    create(&client, claim("claim", json!({"name": "pool"})))
+        .await
+        .expect("valid claim");
+    let claims = Api::<capm3::api::ipam::v1alpha1::IPClaim>::namespaced(client.clone(), "default");
+    let mut moved = claims.get("claim").await.expect("claim");
+    moved.spec.pool.name = Some("other".into());
+    let (_, message) = refusal(
+        claims
+            .replace("claim", &PostParams::default(), &moved)
+            .await,
+    );
+    assert!(
+        message.ends_with(
+            "spec.pool: Invalid value: v1.ObjectReference{Kind:\"\", Namespace:\"\", Name:\"other\", \
+             UID:\"\", APIVersion:\"\", ResourceVersion:\"\", FieldPath:\"\"}: cannot be modified"
+        ),
+        "{message}"
+    );
+
+    // IPAM-57
+    let address = |name: &str, address: &str, claim: &str| {
+        json!({"apiVersion": IPAM, "kind": "IPAddress", "metadata": {"name": name},
+               "spec": {"address": address, "pool": {"name": "pool"}, "claim": {"name": claim}}})
+    };
+    let (_, message) = refusal(create(&client, address("no-claim", "10.0.0.1", "")).await);
+    assert!(
+        message.ends_with(
+            "IPAddress.ipam.metal3.io \"no-claim\" is invalid: spec.claim.name: Invalid value: \"\": cannot be empty"
+        ),
+        "{message}"
+    );
+    let (code, message) = refusal(create(&client, address("empty", "", "claim")).await);
+    assert!(
+        code == 422 && message.contains("spec.address") && !message.contains("admission webhook"),
+        "the schema refuses an empty address: {message}"
+    );
+    create(&client, address("pool-10-0-0-1", "10.0.0.1", "claim"))
+        .await
+        .expect("valid address");
+    let addresses = api(&client, IPAM, "IPAddress");
+    let mut readdressed = addresses.get("pool-10-0-0-1").await.expect("address");
+    readdressed.data["spec"]["address"] = json!("10.0.0.2");
+    let (_, message) = refusal(
+        addresses
+            .replace("pool-10-0-0-1", &PostParams::default(), &readdressed)
+            .await,
+    );
+    assert!(
+        message.ends_with("spec.address: Invalid value: \"10.0.0.2\": cannot be modified"),
+        "{message}"
     );
 }

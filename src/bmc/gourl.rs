@@ -355,7 +355,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// `strconv.Quote`: a double-quoted Go string literal.
-pub(super) fn quote(s: &[u8]) -> String {
+pub(crate) fn quote(s: &[u8]) -> String {
     let mut out = String::from("\"");
     for chunk in s.utf8_chunks() {
         for c in chunk.valid().chars() {

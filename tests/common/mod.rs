@@ -108,66 +108,24 @@ pub async fn server_with_conversion_webhook() -> capm3::sandbox::apiserver::ApiS
 }
 
 /// The embedded API server with capm3's CRDs, calling the production webhook server for
-/// conversion and for every admission webhook, registered as upstream's manifests register
-/// them (v1beta2, CREATE and UPDATE, matchPolicy Equivalent, failurePolicy Fail).
+/// conversion and for every admission webhook, registered by the configurations config/webhook
+/// ships (`capm3::manager::webhooks::configurations`) with the test CA as their bundle.
 pub async fn server_with_admission_webhooks() -> capm3::sandbox::apiserver::ApiServer {
-    use base64::Engine;
+    use k8s_openapi::api::admissionregistration::v1::{
+        MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+    };
     let (server, ca) = server_with_webhook_server().await;
     let client = server.client().expect("client");
-    let ca_bundle = base64::engine::general_purpose::STANDARD.encode(ca);
-    let webhook = |verb: &str, kind: &capm3::manager::webhooks::admission::KindWebhooks| {
-        let name = if verb == "mutate" {
-            "default"
-        } else {
-            "validation"
-        };
-        serde_json::json!({
-            "name": format!("{name}.{}.{}", kind.kind.to_lowercase(), kind.group),
-            "clientConfig": {"caBundle": ca_bundle, "service": {
-                "namespace": capm3::crds::WEBHOOK_NAMESPACE, "name": capm3::crds::WEBHOOK_SERVICE,
-                "path": kind.path(verb)}},
-            "rules": [{"operations": ["CREATE", "UPDATE"], "apiGroups": [kind.group],
-                       "apiVersions": [kind.version], "resources": [format!("{}s", kind.kind.to_lowercase())]}],
-            "matchPolicy": "Equivalent", "failurePolicy": "Fail", "sideEffects": "None",
-            "admissionReviewVersions": ["v1"],
-        })
-    };
-    let kinds = capm3::manager::webhooks::admission::kinds();
-    let validating: Vec<Value> = kinds.iter().map(|k| webhook("validate", k)).collect();
-    let mutating: Vec<Value> = kinds
-        .iter()
-        .filter(|k| k.default.is_some())
-        .map(|k| webhook("mutate", k))
-        .collect();
-    for (kind, plural, webhooks) in [
-        (
-            "ValidatingWebhookConfiguration",
-            "validatingwebhookconfigurations",
-            validating,
-        ),
-        (
-            "MutatingWebhookConfiguration",
-            "mutatingwebhookconfigurations",
-            mutating,
-        ),
-    ] {
-        let resource = kube::discovery::ApiResource {
-            group: "admissionregistration.k8s.io".into(),
-            version: "v1".into(),
-            api_version: "admissionregistration.k8s.io/v1".into(),
-            kind: kind.into(),
-            plural: plural.into(),
-        };
-        let object = serde_json::json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": kind,
-            "metadata": {"name": "capm3-webhook-configuration"}, "webhooks": webhooks});
-        kube::Api::<kube::api::DynamicObject>::all_with(client.clone(), &resource)
-            .create(
-                &Default::default(),
-                &serde_json::from_value(object).expect("configuration"),
-            )
-            .await
-            .expect("webhook configuration created");
-    }
+    let (validating, mutating) =
+        capm3::manager::webhooks::configurations::configurations(Some(ca.as_bytes()));
+    kube::Api::<ValidatingWebhookConfiguration>::all(client.clone())
+        .create(&Default::default(), &validating)
+        .await
+        .expect("validating webhook configuration created");
+    kube::Api::<MutatingWebhookConfiguration>::all(client)
+        .create(&Default::default(), &mutating)
+        .await
+        .expect("mutating webhook configuration created");
     server
 }
 

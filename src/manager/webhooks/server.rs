@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use super::admission::{self, Settings};
+use super::admission::{self, Settings, Verb};
 use super::conversion;
 use crate::tls::{self, CertDir, TlsError};
 
@@ -27,14 +27,14 @@ pub fn router(settings: Settings) -> Router {
         let kind = Arc::new(kind);
         let (validating, settings) = (kind.clone(), settings.clone());
         router = router.route(
-            &kind.path("validate"),
+            &kind.path(Verb::Validate),
             post(move |Json(review): Json<Value>| async move {
                 Json(admission::validate_review(&review, &validating, &settings))
             }),
         );
         if let Some(default) = kind.default {
             router = router.route(
-                &kind.path("mutate"),
+                &kind.path(Verb::Mutate),
                 post(move |Json(review): Json<Value>| async move {
                     Json(admission::default_review(&review, default))
                 }),

@@ -8,8 +8,8 @@
 
 use serde_json::Value;
 
-use super::{KindWebhooks, Request, Verdict};
-use crate::api::bmo::v1alpha1::{BareMetalHostSpec, BootMode, InspectionMode};
+use super::{KindWebhooks, Naming, Request, Verdict};
+use crate::api::bmo::v1alpha1::{BareMetalHost, BareMetalHostSpec, BootMode, InspectionMode};
 use crate::bmc::{self, AccessDetails, ParseOptions};
 use crate::bmo::annotations;
 
@@ -17,13 +17,7 @@ use crate::bmo::annotations;
 const IMAGE_SCHEMES: [&str; 5] = ["http", "https", "ftp", "gopher", "oci"];
 
 pub fn webhooks() -> Vec<KindWebhooks> {
-    vec![KindWebhooks {
-        group: "metal3.io",
-        version: "v1alpha1",
-        kind: "BareMetalHost",
-        validate,
-        default: None,
-    }]
+    vec![KindWebhooks::of::<BareMetalHost>(validate, None).named(Naming::Bare)]
 }
 
 fn validate(request: &Request) -> Verdict {

@@ -7,30 +7,20 @@ use serde_json::{Value, json};
 #[cfg(test)]
 use super::Settings;
 use super::{KindWebhooks, Request, Verdict};
+use crate::api::capm3::v1beta2 as b2;
 use crate::api::field::{ErrorKind, FieldError, FieldPath};
 
-const GROUP: &str = "infrastructure.cluster.x-k8s.io";
-const VERSION: &str = "v1beta2";
-
 pub fn webhooks() -> Vec<KindWebhooks> {
-    let kind = |kind, validate, default| KindWebhooks {
-        group: GROUP,
-        version: VERSION,
-        kind,
-        validate,
-        default,
-    };
     vec![
-        kind("Metal3Cluster", schema_rules_only, Some(default_cluster)),
-        kind("Metal3ClusterTemplate", schema_rules_only, None),
-        kind("Metal3Machine", validate_machine, None),
-        kind("Metal3MachineTemplate", schema_rules_only, None),
-        kind("Metal3DataTemplate", validate_data_template, None),
-        kind("Metal3Data", schema_rules_only, None),
-        kind("Metal3DataClaim", validate_data_claim, None),
-        kind("Metal3Remediation", schema_rules_only, None),
-        kind(
-            "Metal3RemediationTemplate",
+        KindWebhooks::of::<b2::Metal3Cluster>(schema_rules_only, Some(default_cluster)),
+        KindWebhooks::of::<b2::Metal3ClusterTemplate>(schema_rules_only, None),
+        KindWebhooks::of::<b2::Metal3Machine>(validate_machine, None),
+        KindWebhooks::of::<b2::Metal3MachineTemplate>(schema_rules_only, None),
+        KindWebhooks::of::<b2::Metal3DataTemplate>(validate_data_template, None),
+        KindWebhooks::of::<b2::Metal3Data>(schema_rules_only, None),
+        KindWebhooks::of::<b2::Metal3DataClaim>(validate_data_claim, None),
+        KindWebhooks::of::<b2::Metal3Remediation>(schema_rules_only, None),
+        KindWebhooks::of::<b2::Metal3RemediationTemplate>(
             schema_rules_only,
             Some(default_remediation_template),
         ),

@@ -6,6 +6,7 @@
 
 mod bmh;
 mod capm3;
+mod ipam;
 
 use base64::Engine;
 use serde_json::{Value, json};
@@ -43,26 +44,88 @@ pub struct Verdict {
 type Validator = fn(&Request) -> Verdict;
 type Defaulter = fn(&mut Value);
 
+/// The two kinds of admission webhook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Validate,
+    /// Only kinds upstream defaults in code have one.
+    Mutate,
+}
+
+impl Verb {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verb::Validate => "validate",
+            Verb::Mutate => "mutate",
+        }
+    }
+}
+
+/// How upstream names a kind's webhooks in its configurations; the name is what an API server
+/// quotes when a webhook denies a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Naming {
+    /// `validation.<kind>.<group>` and `default.<kind>.<group>` (CAPM3, ip-address-manager).
+    Prefixed,
+    /// `<kind>.<group>` (the baremetal-operator).
+    Bare,
+}
+
 /// One kind's webhooks: where they are served and what they do.
 pub struct KindWebhooks {
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The resource the webhook configurations' rules name.
+    pub plural: String,
+    pub naming: Naming,
     pub validate: Validator,
     /// Only kinds upstream defaults in code have a mutating webhook.
     pub default: Option<Defaulter>,
 }
 
 impl KindWebhooks {
+    /// The webhooks of `K`, named as CAPM3 names them.
+    pub fn of<K: kube::Resource<DynamicType = ()>>(
+        validate: Validator,
+        default: Option<Defaulter>,
+    ) -> KindWebhooks {
+        KindWebhooks {
+            group: K::group(&()).into_owned(),
+            version: K::version(&()).into_owned(),
+            kind: K::kind(&()).into_owned(),
+            plural: K::plural(&()).into_owned(),
+            naming: Naming::Prefixed,
+            validate,
+            default,
+        }
+    }
+
+    pub fn named(self, naming: Naming) -> KindWebhooks {
+        KindWebhooks { naming, ..self }
+    }
+
     /// `/validate-infrastructure-cluster-x-k8s-io-v1beta2-metal3cluster`, as controller-runtime
     /// names the path.
-    pub fn path(&self, verb: &str) -> String {
+    pub fn path(&self, verb: Verb) -> String {
         format!(
-            "/{verb}-{}-{}-{}",
+            "/{}-{}-{}-{}",
+            verb.as_str(),
             self.group.replace('.', "-"),
             self.version,
             self.kind.to_lowercase()
         )
+    }
+
+    /// The webhook's name in its configuration, e.g.
+    /// `validation.metal3cluster.infrastructure.cluster.x-k8s.io`.
+    pub fn name(&self, verb: Verb) -> String {
+        let kind = self.kind.to_lowercase();
+        match (self.naming, verb) {
+            (Naming::Bare, _) => format!("{kind}.{}", self.group),
+            (Naming::Prefixed, Verb::Validate) => format!("validation.{kind}.{}", self.group),
+            (Naming::Prefixed, Verb::Mutate) => format!("default.{kind}.{}", self.group),
+        }
     }
 }
 
@@ -70,6 +133,7 @@ impl KindWebhooks {
 pub fn kinds() -> Vec<KindWebhooks> {
     let mut kinds = capm3::webhooks();
     kinds.extend(bmh::webhooks());
+    kinds.extend(ipam::webhooks());
     kinds
 }
 
@@ -141,7 +205,7 @@ fn aggregate(messages: &[String]) -> String {
 
 /// The `Invalid` status controller-runtime returns (`apierrors.NewInvalid`).
 fn invalid_status(webhooks: &KindWebhooks, name: &str, errors: &[FieldError]) -> Value {
-    let invalid = Invalid::new(webhooks.group, webhooks.kind, name, errors);
+    let invalid = Invalid::new(&webhooks.group, &webhooks.kind, name, errors);
     json!({"status": "Failure", "code": 422, "reason": "Invalid",
            "message": invalid.message, "details": invalid.details})
 }
