@@ -3,6 +3,9 @@
 //! of its own, that CA injected as the CRDs' conversion `caBundle` (cert-manager's CA injector
 //! does that in a cluster), and the Service routed to the listener (there is no cluster DNS).
 //!
+//! The admission webhooks are registered as `config/webhook` registers them, with the CA as
+//! their `caBundle`.
+//!
 //! The sandbox hosts the webhooks itself rather than through the manager, so conversion works
 //! the same when the manager runs as its own process (`--no-manager`).
 
@@ -93,6 +96,7 @@ impl WebhookHost {
                     .to_owned(),
                 message: e.body["message"].as_str().unwrap_or_default().to_owned(),
             })?;
+        register_admission(server, ca.pem()).await?;
         Ok(WebhookHost {
             ca_pem: ca.pem().to_owned(),
             cert_dir,
@@ -106,4 +110,23 @@ impl WebhookHost {
         let _ = self.task.await;
         let _ = std::fs::remove_dir_all(&self.cert_dir);
     }
+}
+
+/// Creates capm3's Validating- and MutatingWebhookConfiguration.
+async fn register_admission(server: &ApiServer, ca_pem: &str) -> Result<(), SandboxError> {
+    use k8s_openapi::api::admissionregistration::v1::{
+        MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+    };
+    let client = server.client().map_err(SandboxError::Client)?;
+    let (validating, mutating) = webhooks::configurations::configurations(Some(ca_pem.as_bytes()));
+    let failed = |e: kube::Error| SandboxError::Webhooks(e.to_string());
+    kube::Api::<ValidatingWebhookConfiguration>::all(client.clone())
+        .create(&Default::default(), &validating)
+        .await
+        .map_err(failed)?;
+    kube::Api::<MutatingWebhookConfiguration>::all(client)
+        .create(&Default::default(), &mutating)
+        .await
+        .map_err(failed)?;
+    Ok(())
 }

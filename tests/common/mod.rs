@@ -111,22 +111,7 @@ pub async fn server_with_conversion_webhook() -> capm3::sandbox::apiserver::ApiS
 /// conversion and for every admission webhook, registered by the configurations config/webhook
 /// ships (`capm3::manager::webhooks::configurations`) with the test CA as their bundle.
 pub async fn server_with_admission_webhooks() -> capm3::sandbox::apiserver::ApiServer {
-    use k8s_openapi::api::admissionregistration::v1::{
-        MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
-    };
-    let (server, ca) = server_with_webhook_server().await;
-    let client = server.client().expect("client");
-    let (validating, mutating) =
-        capm3::manager::webhooks::configurations::configurations(Some(ca.as_bytes()));
-    kube::Api::<ValidatingWebhookConfiguration>::all(client.clone())
-        .create(&Default::default(), &validating)
-        .await
-        .expect("validating webhook configuration created");
-    kube::Api::<MutatingWebhookConfiguration>::all(client)
-        .create(&Default::default(), &mutating)
-        .await
-        .expect("mutating webhook configuration created");
-    server
+    server_with_webhook_server().await.0
 }
 
 /// The embedded API server with capm3's CRDs, their conversion routed to the production
