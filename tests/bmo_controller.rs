@@ -75,11 +75,11 @@ async fn a_host_goes_from_enrolment_to_provisioned_and_back_to_nothing() {
     // Ironic loses the node (its database was reset): the host registers a new node and
     // adopts it without re-provisioning.
     let lost = status.provisioning.id.clone();
-    bed.sim
+    bed.sim()
         .ironic
         .set_maintenance(&lost, Some("test"))
         .expect("maintenance");
-    bed.sim.ironic.delete(&lost).expect("node deleted");
+    bed.sim().ironic.delete(&lost).expect("node deleted");
     bed.poke("worker-0").await;
     let host = bed
         .wait_for("worker-0", "a new node", |host| {
@@ -97,7 +97,7 @@ async fn a_host_goes_from_enrolment_to_provisioned_and_back_to_nothing() {
         .id
         .clone();
     bed.eventually("the new node adopted", async || {
-        bed.sim.ironic.node(&adopted).expect("node")["provision_state"] == "active"
+        bed.sim().ironic.node(&adopted).expect("node")["provision_state"] == "active"
     })
     .await;
 
@@ -109,7 +109,7 @@ async fn a_host_goes_from_enrolment_to_provisioned_and_back_to_nothing() {
         bed.secret("worker-0-bmc").await.is_none()
     })
     .await;
-    assert_eq!(bed.sim.ironic.node_count(), 0, "the Ironic node is gone");
+    assert_eq!(bed.sim().ironic.node_count(), 0, "the Ironic node is gone");
     // Every step the user would want to see was an Event.
     let reasons = bed.event_reasons("worker-0").await;
     for expected in [

@@ -10,9 +10,10 @@ use capm3::api::bmo::v1alpha1::{
 };
 use capm3::bmc::Credentials;
 use capm3::bmo::annotations::RebootMode;
-use capm3::bmo::ironic::{Config, IronicProvisionerFactory};
+use capm3::bmo::ironic::{Config, IronicProvisionerFactory, hardware_details};
 use capm3::bmo::provisioner::{
-    HostData, Outcome, PrepareData, ProvisionData, ProvisionResult, Provisioner, ProvisionerFactory,
+    HostData, Inspection, Outcome, PrepareData, ProvisionData, ProvisionResult, Provisioner,
+    ProvisionerFactory,
 };
 use capm3::bmo::state::ProvisioningState;
 use capm3::ironic::{
@@ -21,7 +22,7 @@ use capm3::ironic::{
 use capm3::sandbox::ironic::Simulator;
 use capm3::sandbox::ironic::knobs::{Failure, Knobs};
 use capm3::sandbox::ironic::states::Step;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const BOOT_MAC: &str = "52:54:00:aa:bb:01";
 
@@ -129,6 +130,25 @@ async fn register(bed: &Bed, host: &mut HostData) -> Outcome {
     outcome
 }
 
+/// Inspects the host until inspection is over; the answer, and how many calls started it.
+async fn inspect(bed: &Bed, host: &HostData) -> (Inspection, usize) {
+    let mut started = 0;
+    let inspection = settle(
+        async || {
+            let inspection = bed
+                .factory
+                .for_host(host.clone())
+                .inspect_hardware(false, false, false)
+                .await?;
+            started += usize::from(inspection.started);
+            Ok(inspection)
+        },
+        |inspection| inspection.outcome.dirty,
+    )
+    .await;
+    (inspection, started)
+}
+
 #[tokio::test]
 async fn a_host_from_registration_to_deletion() {
     let bed = bed(Knobs::default(), config()).await;
@@ -186,20 +206,7 @@ async fn a_host_from_registration_to_deletion() {
 
     // Inspection starts once, then reports the inventory.
     host.state = ProvisioningState::Inspecting;
-    let mut started = 0;
-    let inspection = settle(
-        async || {
-            let inspection = bed
-                .factory
-                .for_host(host.clone())
-                .inspect_hardware(false, false, false)
-                .await?;
-            started += usize::from(inspection.started);
-            Ok(inspection)
-        },
-        |inspection| inspection.outcome.dirty,
-    )
-    .await;
+    let (inspection, started) = inspect(&bed, &host).await;
     assert_eq!(started, 1);
     assert_eq!(inspection.outcome, Outcome::done());
     let details = inspection.details.expect("hardware details");
@@ -439,6 +446,28 @@ async fn credentials_are_sent_again_only_when_they_change() {
         .unwrap_or_default();
     assert_eq!(info["deploy_kernel"], "http://127.0.0.1/ipa.kernel");
     assert_eq!(info["redfish_address"], "https://127.0.0.2:8000");
+}
+
+/// #73: Ironic's `fake` inspect interface stores no inventory (tests/bmo_real_ironic.rs sees
+/// it on the real Ironic). Upstream would start such an inspection again for ever; here an
+/// inspection Ironic saw succeed is done once, with what an empty inventory maps to.
+#[tokio::test]
+async fn an_inspection_that_stores_no_inventory_is_done_once() {
+    let knobs = Knobs {
+        no_inventory: true,
+        ..Knobs::default()
+    };
+    let bed = bed(knobs, config()).await;
+    let mut host = host("worker-0", "fake-hardware://127.0.0.1");
+    assert_eq!(register(&bed, &mut host).await, Outcome::done());
+    host.state = ProvisioningState::Inspecting;
+    let (inspection, started) = inspect(&bed, &host).await;
+    assert_eq!(started, 1);
+    assert_eq!(inspection.outcome, Outcome::done());
+    assert_eq!(inspection.details, Some(hardware_details(&Value::Null)));
+    assert!(bed.sim.ironic.inventory(&host.provisioner_id).is_err());
+    let inspected = node(&bed.client, &host.provisioner_id).await;
+    assert!(inspected.inspection_finished_at.is_some());
 }
 
 #[tokio::test]

@@ -235,11 +235,11 @@ async fn reboot_annotations_power_hosts_off_and_on() {
     // Someone powers the host off behind the operator's back: the status follows Ironic,
     // then `online: true` powers it on again.
     let uuid = status(&bed.host("once").await).provisioning.id.clone();
-    bed.sim
+    bed.sim()
         .ironic
         .begin_power(&uuid, "power off")
         .expect("power off");
-    bed.sim.ironic.finish_power(&uuid, false);
+    bed.sim().ironic.finish_power(&uuid, false);
     bed.poke("once").await;
     bed.wait_for("once", "reported off", |host| !powered_on(host))
         .await;
@@ -269,9 +269,9 @@ async fn detaching_removes_the_node_and_reattaching_adopts_it() {
         let host = wait_operational(&bed, name, OperationalStatus::Detached).await;
         assert_eq!(common::provisioning_state(Some(&host)), Some(state));
         assert!(status(&host).powered_on, "{name}: no power action");
-        assert!(bed.sim.ironic.node(id).is_err(), "{name}: node deleted");
+        assert!(bed.sim().ironic.node(id).is_err(), "{name}: node deleted");
     }
-    assert_eq!(bed.sim.ironic.node_count(), 0);
+    assert_eq!(bed.sim().ironic.node_count(), 0);
 
     for name in ["kept", "idle"] {
         bed.annotate(name, DETACHED, None).await;
@@ -295,10 +295,10 @@ async fn detaching_removes_the_node_and_reattaching_adopts_it() {
     let kept = bed.host("kept").await;
     let uuid = status(&kept).provisioning.id.clone();
     bed.eventually("the new node adopted", async || {
-        bed.sim.ironic.node(&uuid).expect("node")["provision_state"] == "active"
+        bed.sim().ironic.node(&uuid).expect("node")["provision_state"] == "active"
     })
     .await;
-    let node = bed.sim.ironic.node(&uuid).expect("node");
+    let node = bed.sim().ironic.node(&uuid).expect("node");
     assert_eq!(node["instance_info"]["image_source"], IMAGE);
     assert!(
         node["instance_info"]["configdrive"].is_null(),
@@ -339,10 +339,10 @@ async fn externally_provisioned_hosts_are_adopted_without_inspection_or_deployme
         let host = bed.host(name).await;
         assert!(status(&host).hardware.is_none(), "{name}: not inspected");
         let uuid = &status(&host).provisioning.id;
-        let node = bed.sim.ironic.node(uuid).expect("node");
+        let node = bed.sim().ironic.node(uuid).expect("node");
         assert_eq!(node["provision_state"], "active", "{name}: adopted");
         assert!(node["instance_info"]["configdrive"].is_null(), "{name}");
-        assert!(bed.sim.ironic.inventory(uuid).is_err(), "{name}");
+        assert!(bed.sim().ironic.inventory(uuid).is_err(), "{name}");
     }
     let data = Api::<HardwareData>::namespaced(bed.client.clone(), NAMESPACE);
     assert!(
@@ -388,11 +388,11 @@ async fn disabled_inspection_skips_to_preparing() {
         assert!(!bed.went(name, "registering", "inspecting").await, "{name}");
         assert!(status(&host).hardware.is_none(), "{name}");
         let uuid = &status(&host).provisioning.id;
-        assert!(bed.sim.ironic.inventory(uuid).is_err(), "{name}");
+        assert!(bed.sim().ironic.inventory(uuid).is_err(), "{name}");
         assert!(!bed.has_event(name, "InspectionStarted").await, "{name}");
     }
     assert_eq!(
-        bed.sim
+        bed.sim()
             .counts()
             .get("GET /v1/nodes/{id}/inventory")
             .copied()
@@ -553,7 +553,7 @@ async fn registration_errors_are_reported_until_fixed() {
         );
         assert!(bed.node_of(name).is_none(), "{name}: no node enrolled");
     }
-    assert_eq!(bed.sim.ironic.node_count(), 1);
+    assert_eq!(bed.sim().ironic.node_count(), 1);
 
     // The Secret appears, or is fixed: the host is looked at again soon (no change to it
     // needed, nothing watches Secrets).
@@ -586,7 +586,7 @@ async fn registration_errors_are_reported_until_fixed() {
         bed.wait_until_gone(name).await;
         assert!(bed.went(name, "registering", "deleting").await, "{name}");
     }
-    assert_eq!(bed.sim.ironic.node_count(), 3);
+    assert_eq!(bed.sim().ironic.node_count(), 3);
     bed.stop().await;
 }
 
@@ -647,7 +647,7 @@ async fn failed_provisioning_is_retried_up_to_the_limit() {
     assert_eq!(node["provision_state"], "available", "cleaned up: {node}");
 
     // Another image: the count starts again, and this one deploys.
-    bed.sim.knobs().failures.clear();
+    bed.sim().knobs().failures.clear();
     let other = "http://127.0.0.1/other.qcow2";
     bed.patch("doomed", json!({"spec": {"image": image(other)}}))
         .await;
@@ -669,7 +669,7 @@ async fn an_ironic_outage_stalls_hosts_without_losing_them() {
     let steady_id = status(&bed.host("steady").await).provisioning.id.clone();
     let waiting_id = status(&bed.host("waiting").await).provisioning.id.clone();
 
-    bed.sim
+    bed.sim()
         .set_outage(Some(Outage::Unavailable))
         .await
         .expect("outage");
@@ -699,13 +699,17 @@ async fn an_ironic_outage_stalls_hosts_without_losing_them() {
         );
     }
 
-    bed.sim.set_outage(None).await.expect("outage over");
+    bed.sim().set_outage(None).await.expect("outage over");
     bed.wait_for_state("newcomer", "available").await;
     let waiting = wait_provisioned(&bed, "waiting").await;
     assert_eq!(status(&waiting).provisioning.id, waiting_id);
     let steady = wait_provisioned(&bed, "steady").await;
     assert_eq!(status(&steady).provisioning.id, steady_id);
-    assert_eq!(bed.sim.ironic.node_count(), 3, "no node lost or duplicated");
+    assert_eq!(
+        bed.sim().ironic.node_count(),
+        3,
+        "no node lost or duplicated"
+    );
     for name in ["steady", "waiting", "newcomer"] {
         let host = bed.host(name).await;
         let node = bed.node_of(name).expect("node");
@@ -839,8 +843,11 @@ async fn hosts_are_deleted_from_every_state() {
         !bed.has_event("detached", "DeprovisioningStarted").await,
         "a detached host is not deprovisioned"
     );
-    assert_eq!(bed.sim.ironic.node_count(), 0);
-    assert!(bed.sim.ironic.ports(None, None).is_empty(), "no port left");
+    assert_eq!(bed.sim().ironic.node_count(), 0);
+    assert!(
+        bed.sim().ironic.ports(None, None).is_empty(),
+        "no port left"
+    );
     // The hosts owned their BMC Secrets: released, they are garbage-collected.
     bed.eventually("the BMC Secrets released", async || {
         let secrets = Api::<Secret>::namespaced(bed.client.clone(), NAMESPACE);

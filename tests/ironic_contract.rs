@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use capm3::ironic::{
-    ClientConfig, IronicClient, IronicError, NodeCreate, PatchOp, ProvisionRequest, power, states,
-    targets,
+    ClientConfig, IronicClient, IronicError, Node, NodeCreate, PatchOp, ProvisionRequest, power,
+    states, targets,
 };
 use capm3::sandbox::ironic::Simulator;
 use capm3::sandbox::ironic::knobs::Knobs;
@@ -161,6 +161,12 @@ async fn the_lifecycle_the_operator_drives() {
             &wait_for(client, &node.uuid, states::MANAGEABLE).await,
             &[states::ENROLL, states::VERIFYING, states::MANAGEABLE],
         );
+        let inspected = |node: Node| node.inspection_finished_at.is_some();
+        assert!(
+            !inspected(client.node(&node.uuid).await.expect("node")),
+            "{}: never inspected",
+            target.label
+        );
         client
             .set_provision_state(&node.uuid, &ProvisionRequest::target(targets::INSPECT))
             .await
@@ -173,6 +179,12 @@ async fn the_lifecycle_the_operator_drives() {
                 states::INSPECT_WAIT,
                 states::MANAGEABLE,
             ],
+        );
+        // The operator takes an inspection that stored no inventory as done by this stamp.
+        assert!(
+            inspected(client.node(&node.uuid).await.expect("node")),
+            "{}: inspected",
+            target.label
         );
         client
             .set_provision_state(&node.uuid, &ProvisionRequest::target(targets::PROVIDE))

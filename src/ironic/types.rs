@@ -82,6 +82,9 @@ pub struct Node {
     pub deploy_interface: Option<String>,
     #[serde(default)]
     pub provision_updated_at: Option<String>,
+    /// When the node's last inspection succeeded; Ironic clears it when one starts.
+    #[serde(default)]
+    pub inspection_finished_at: Option<String>,
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
 }

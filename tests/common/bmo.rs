@@ -26,10 +26,18 @@ pub const STEP_LIMIT: Duration = Duration::from_secs(90);
 /// How often the tests look at hosts and the simulator.
 const POLL: Duration = Duration::from_millis(100);
 
+/// Upstream's default `--max-provisioning-retries`.
+const UPSTREAM_SETTINGS: Settings = Settings {
+    max_provisioning_retries: 5,
+};
+
 /// An operator and what it talks to, in this process.
 pub struct BmoBed {
     _server: ApiServer,
-    pub sim: Arc<Simulator>,
+    /// The Ironic simulator, unless the bed drives another Ironic ([`BmoBed::on_endpoint`]).
+    sim: Option<Arc<Simulator>>,
+    /// A client of the Ironic the operator drives, for the tests' own look at it.
+    pub ironic: IronicClient,
     pub client: kube::Client,
     pub hosts: Api<BareMetalHost>,
     pub metrics: Arc<Metrics>,
@@ -40,16 +48,24 @@ pub struct BmoBed {
 impl BmoBed {
     /// A simulator without latency or failures, and upstream's default retry limit.
     pub async fn start() -> BmoBed {
-        BmoBed::with(
-            Knobs::default(),
-            Settings {
-                max_provisioning_retries: 5,
-            },
-        )
-        .await
+        BmoBed::with(Knobs::default(), UPSTREAM_SETTINGS).await
     }
 
     pub async fn with(knobs: Knobs, settings: Settings) -> BmoBed {
+        let sim = Simulator::start("127.0.0.1:0".parse().expect("addr"), knobs)
+            .await
+            .expect("simulator");
+        BmoBed::on(sim.url(), Some(sim), settings).await
+    }
+
+    /// The operator driving the Ironic at `endpoint` (the real one `make test` starts),
+    /// with upstream's default retry limit.
+    pub async fn on_endpoint(endpoint: &str) -> BmoBed {
+        BmoBed::on(endpoint.to_owned(), None, UPSTREAM_SETTINGS).await
+    }
+
+    /// The bed around the Ironic at `endpoint`, `sim` when that is the simulator.
+    async fn on(endpoint: String, sim: Option<Arc<Simulator>>, settings: Settings) -> BmoBed {
         // RUST_LOG=capm3=debug shows the controller's view when a step times out.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -57,16 +73,12 @@ impl BmoBed {
             .try_init();
         let server = super::server_with_crds().await;
         let client = server.client().expect("client");
-        let sim = Simulator::start("127.0.0.1:0".parse().expect("addr"), knobs)
-            .await
-            .expect("simulator");
         let metrics = Arc::new(Metrics::new());
-        let ironic = IronicClient::connect(&ClientConfig::new(sim.url()))
+        let ironic = IronicClient::connect(&ClientConfig::new(endpoint))
             .await
-            .expect("Ironic client")
-            .with_metrics(metrics.ironic.clone());
+            .expect("Ironic client");
         let factory = IronicProvisionerFactory::new(
-            ironic,
+            ironic.clone().with_metrics(metrics.ironic.clone()),
             Config {
                 deploy_kernel_url: Some("http://127.0.0.1/ipa.kernel".into()),
                 deploy_ramdisk_url: Some("http://127.0.0.1/ipa.initramfs".into()),
@@ -102,6 +114,7 @@ impl BmoBed {
             hosts: Api::namespaced(client.clone(), NAMESPACE),
             _server: server,
             sim,
+            ironic,
             client,
             metrics,
             stop,
@@ -204,9 +217,16 @@ impl BmoBed {
         }
     }
 
+    /// The Ironic simulator the operator drives.
+    pub fn sim(&self) -> &Arc<Simulator> {
+        self.sim
+            .as_ref()
+            .expect("a bed on the simulator (BmoBed::start or BmoBed::with)")
+    }
+
     /// The simulator's node named after the host (`<namespace>~<name>`), if there is one.
     pub fn node_of(&self, name: &str) -> Option<Value> {
-        self.sim.ironic.node(&format!("{NAMESPACE}~{name}")).ok()
+        self.sim().ironic.node(&format!("{NAMESPACE}~{name}")).ok()
     }
 
     /// Reconciles of the host so far.
@@ -275,8 +295,18 @@ impl BmoBed {
         self.state_changes(name).await.contains(&change)
     }
 
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         let _ = self.stop.send(true);
-        self.controller.await.expect("controller ends cleanly");
+        (&mut self.controller)
+            .await
+            .expect("controller ends cleanly");
+    }
+}
+
+impl Drop for BmoBed {
+    /// A test that fails midway drops its bed: the controller stops with it, so nothing
+    /// changes the Ironic nodes while the test cleans up (see `tests/bmo_real_ironic.rs`).
+    fn drop(&mut self) {
+        self.controller.abort();
     }
 }

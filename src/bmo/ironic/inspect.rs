@@ -2,7 +2,7 @@
 
 use std::ops::ControlFlow;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::IronicProvisioner;
 use super::actions::{LONG_DELAY, proceed, settled, short_delay};
@@ -71,15 +71,20 @@ pub(super) async fn inspect_hardware(
             )));
         }
     }
-    match p.client.inventory(&node.uuid).await? {
-        Some(inventory) => Ok(Inspection {
-            outcome: Outcome::done(),
-            started: false,
-            details: Some(hardware_details(&inventory)),
-        }),
+    let inventory = match p.client.inventory(&node.uuid).await? {
+        Some(inventory) => inventory,
+        // Upstream starts inspection again whenever there is no inventory, which never ends
+        // with an inspect interface that stores none (Ironic's `fake` one). An inspection
+        // Ironic saw succeed is done, and its inventory is empty.
+        None if node.inspection_finished_at.is_some() => Value::Null,
         // Enrolled, never inspected.
-        None => start(p, node).await,
-    }
+        None => return start(p, node).await,
+    };
+    Ok(Inspection {
+        outcome: Outcome::done(),
+        started: false,
+        details: Some(hardware_details(&inventory)),
+    })
 }
 
 /// Sets the boot mode and inspect interface, then starts inspection.

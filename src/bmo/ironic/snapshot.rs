@@ -38,6 +38,7 @@ const FIELDS: &[(&str, Option<&str>)] = &[
     ("boot_interface", None),
     ("deploy_interface", None),
     ("provision_updated_at", None),
+    ("inspection_finished_at", None),
     ("disable_power_off", Some("1.95")),
     ("health", Some("1.109")),
 ];

@@ -128,6 +128,7 @@ impl Ironic {
             "target_power_state": null, "maintenance": false, "maintenance_reason": null, "fault": null,
             "last_error": null, "instance_uuid": null, "automated_clean": null, "disable_power_off": false,
             "reservation": null, "created_at": crate::sandbox::apiserver::api::now(), "provision_updated_at": null,
+            "inspection_started_at": null, "inspection_finished_at": null,
         });
         for (k, v) in body.as_object().into_iter().flatten() {
             if k != "uuid" {
@@ -233,6 +234,7 @@ impl Ironic {
     /// Ends a running transition (successfully unless `failed`); returns the follow-up
     /// transition, if any (cleaning after an undeploy).
     pub fn finish(&self, uuid: &str, transition: &Transition, failed: bool) -> Option<Transition> {
+        let stores_inventory = !lock(&self.knobs).no_inventory;
         let mut state = lock(&self.state);
         let State {
             nodes,
@@ -252,7 +254,7 @@ impl Ironic {
             info.remove("user_deploy_steps");
         }
         if failed {
-            node["provision_state"] = json!(transition.failure);
+            set_provision_state(node, transition.failure);
             node["last_error"] = json!(format!(
                 "{} failed on node {uuid} (injected by the simulator)",
                 transition.step.name()
@@ -260,13 +262,13 @@ impl Ironic {
             return None;
         }
         if let Some(error) = verification_error(node, transition.step) {
-            node["provision_state"] = json!(transition.failure);
+            set_provision_state(node, transition.failure);
             node["last_error"] = json!(error);
             return None;
         }
-        node["provision_state"] = json!(transition.success);
+        set_provision_state(node, transition.success);
         match transition.step {
-            Step::Inspect => {
+            Step::Inspect if stores_inventory => {
                 let boot_mac = ports
                     .values()
                     .find(|p| p["node_uuid"] == *uuid && p["pxe_enabled"] != false);
@@ -472,10 +474,34 @@ fn unlocked(node: &Value, uuid: &str) -> Result<String, Fault> {
 }
 
 fn start(node: &mut Value, transition: &Transition) {
-    node["provision_state"] = json!(transition.during);
+    set_provision_state(node, transition.during);
     node["target_provision_state"] = json!(transition.target);
     node["last_error"] = Value::Null;
     node["reservation"] = json!(HOST);
+}
+
+/// Moves the node to `state`, stamping the inspection times as Ironic's database layer does:
+/// entering `inspecting` starts an inspection, leaving it (or `inspect wait`) for
+/// `manageable` finishes one, for `inspect failed` drops it.
+fn set_provision_state(node: &mut Value, state: &str) {
+    let inspecting = matches!(
+        node["provision_state"].as_str(),
+        Some(s::INSPECTING | s::INSPECT_WAIT)
+    );
+    let now = || json!(crate::sandbox::apiserver::api::now());
+    match state {
+        s::INSPECTING => {
+            node["inspection_started_at"] = now();
+            node["inspection_finished_at"] = Value::Null;
+        }
+        s::MANAGEABLE if inspecting => {
+            node["inspection_finished_at"] = now();
+            node["inspection_started_at"] = Value::Null;
+        }
+        s::INSPECT_FAILED if inspecting => node["inspection_started_at"] = Value::Null,
+        _ => {}
+    }
+    node["provision_state"] = json!(state);
 }
 
 /// What a failed verification (driver_info check) says, as Ironic would.

@@ -35,6 +35,9 @@ pub struct Knobs {
     /// How long a power change takes to land.
     pub power_latency: Duration,
     pub failures: Vec<Failure>,
+    /// Inspection stores no inventory, as the real Ironic's `fake` inspect interface does
+    /// (simulated hosts otherwise report one, as real hardware's agent does).
+    pub no_inventory: bool,
 }
 
 impl Knobs {
