@@ -3,7 +3,7 @@
 
 CARGO ?= cargo
 
-.PHONY: build test lint crds bench real-ironic-up real-ironic-down
+.PHONY: build test lint crds manifests release-manifests bench real-ironic-up real-ironic-down
 
 # The real OpenStack Ironic and a Redfish emulator on loopback (docs/real-ironic.md).
 REAL_IRONIC = scripts/real-ironic.sh
@@ -39,6 +39,17 @@ lint:
 crds:
 	rm -rf crds
 	$(CARGO) run --quiet -- crds --output crds
+
+# Regenerate config/webhook/manifests.yaml from the served webhooks (a test fails when stale).
+manifests:
+	$(CARGO) run --quiet -- manifests --output config
+
+# clusterctl's release assets (not committed, as upstream): out/infrastructure-components.yaml
+# and out/metadata.yaml.
+release-manifests: manifests
+	mkdir -p out
+	kubectl kustomize config/default > out/infrastructure-components.yaml
+	cp metadata.yaml out/
 
 # Measurements (numbers, not pass/fail); the sandbox benchmark's reports go to target/bench/.
 bench:

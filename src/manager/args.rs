@@ -34,7 +34,7 @@ pub struct ManagerArgs {
     pub controllers: Vec<ControllerGroup>,
 
     /// Elect a leader among replicas (Lease `controller-leader-election-capm3`).
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub leader_elect: bool,
     /// How long a leader's Lease is valid without renewal.
     #[arg(long, default_value = "15s", value_parser = crate::duration::parse)]
@@ -53,7 +53,7 @@ pub struct ManagerArgs {
     #[arg(long, visible_alias = "metrics-bind-address", default_value = ":8443", value_parser = parse_address)]
     pub diagnostics_address: SocketAddr,
     /// Serve metrics over plain HTTP without authentication.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub insecure_diagnostics: bool,
     /// The webhook server's port (conversion and admission); 0 disables it.
     #[arg(long, default_value_t = 9443)]
@@ -96,7 +96,7 @@ pub struct ManagerArgs {
     #[arg(long, default_value_t = 30)]
     pub kube_api_burst: u32,
     /// Name IPClaims `<host>-<pool>` so a re-provisioned host gets its addresses back.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub enable_bmh_name_based_preallocation: bool,
     /// Keep hosts powered on and registered between deprovision and the next provision.
     #[arg(long, env = "CAPM3_FAST_TRACK", default_value_t = false, action = clap::ArgAction::Set)]
@@ -144,7 +144,7 @@ pub struct ManagerArgs {
     #[arg(long, env = "DEPLOY_ISO_URL")]
     pub deploy_iso_url: Option<String>,
     /// Accept `fake-hardware://` BMC addresses (test beds and the sandbox).
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = clap::ArgAction::Set)]
     pub enable_fake_hardware: bool,
 
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
@@ -235,6 +235,18 @@ mod tests {
         );
         assert!(args.fast_track && args.enable_fake_hardware);
         assert_eq!(args.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn boolean_flags_take_go_style_values() {
+        let args = parse(&[
+            "--leader-elect=true",
+            "--insecure-diagnostics=false",
+            "--enable-bmh-name-based-preallocation",
+            "--enable-fake-hardware=false",
+        ]);
+        assert!(args.leader_elect && args.enable_bmh_name_based_preallocation);
+        assert!(!args.insecure_diagnostics && !args.enable_fake_hardware);
     }
 
     #[test]
