@@ -2,6 +2,7 @@
 //! stand-ins, for `capm3 sandbox` and for the tests. Not for production.
 
 pub mod apiserver;
+pub mod capi;
 pub mod cli;
 pub mod ironic;
 pub mod measure;
