@@ -382,13 +382,7 @@ fn v1beta1_condition(status: &capm3::api::capi::Rest, type_: &str) -> Option<Str
 #[tokio::test]
 async fn cluster_mirrors_its_infrastructure_and_has_a_workload_cluster() {
     let env = Env::start().await;
-    let cluster = env
-        .cluster(
-            json!({}),
-            json!({"spec": {"controlPlaneEndpoint": {"host": "127.0.0.1", "port": 6443}}}),
-            false,
-        )
-        .await;
+    let cluster = env.cluster(json!({}), json!({}), false).await;
     let metal3_cluster = env
         .when::<Metal3Cluster>(CLUSTER, "Metal3Cluster owned by its Cluster", |m| {
             controller_of(m).is_some()

@@ -73,7 +73,7 @@ impl Options {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+enum Error {
     #[error(transparent)]
     Kube(#[from] kube::Error),
     /// A workload cluster could not be started or reached.
