@@ -282,6 +282,12 @@ impl Env {
         .collect()
     }
 
+    /// The Metal3Machine `name`, once cloned (just after its Machine is created).
+    async fn cloned(&self, name: &str) -> Metal3Machine {
+        self.when::<Metal3Machine>(name, "Metal3Machine cloned", |_| true)
+            .await
+    }
+
     /// An `available` host `name` with its BMC Secret.
     async fn host(&self, name: &str) -> BareMetalHost {
         self.create::<BareMetalHost>(json!({
@@ -548,10 +554,7 @@ async fn machine_deployment_keeps_its_replicas() {
             Some(name.as_str())
         );
 
-        let infrastructure = env
-            .get::<Metal3Machine>(&machine.spec.infrastructure_ref.name)
-            .await
-            .expect("cloned");
+        let infrastructure = env.cloned(&machine.spec.infrastructure_ref.name).await;
         assert_eq!(
             controller_of(&infrastructure),
             Some(("Machine".to_owned(), uid(&machine)))
@@ -688,6 +691,7 @@ async fn a_machine_runs_once_its_node_is_linked() {
     .await;
 
     // CAPM3's part: associate the host, provision, report the providerID and addresses.
+    env.cloned(&name).await;
     let provider_id = format!("metal3://{NS}/host-0/{name}");
     env.merge::<Metal3Machine>(
         &name,
@@ -705,8 +709,11 @@ async fn a_machine_runs_once_its_node_is_linked() {
 
     let workload = env.workload().await;
     let nodes = Api::<Node>::all(workload.clone());
-    let node = common::eventually("the Node joins", || async {
-        nodes.get_opt(&name).await.expect("workload Node")
+    // The kubelet registers the Node, then posts its status.
+    let node = common::eventually("the Node joins and posts its status", || async {
+        let node = nodes.get_opt(&name).await.expect("workload Node")?;
+        node.status.as_ref()?.addresses.as_ref()?;
+        Some(node)
     })
     .await;
     assert_eq!(
@@ -825,6 +832,7 @@ async fn a_provisioned_host_joins_its_node() {
         .await
         .remove(0);
     let name = env.machines_of(&uid(&set), 1).await.remove(0).name_any();
+    env.cloned(&name).await;
     env.merge::<Metal3Machine>(
         &name,
         json!({"metadata": {"annotations": {"metal3.io/BareMetalHost": format!("{NS}/host-1")}}}),
@@ -960,6 +968,7 @@ async fn cluster_deletion_tears_everything_down() {
         .await
         .remove(0)
         .name_any();
+    env.cloned(&held).await;
     env.merge::<Metal3Machine>(&held, json!({"metadata": {"finalizers": [HOLD]}}))
         .await;
     let secret = env
