@@ -4,6 +4,7 @@
 pub mod apiserver;
 pub mod apply;
 pub mod bench;
+pub mod capi;
 pub mod cli;
 pub mod environment;
 pub mod error;
