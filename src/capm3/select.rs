@@ -112,7 +112,8 @@ pub fn consumer_is(consumer: &ObjectReference, namespace: &str, name: &str) -> b
         && group_of(consumer.api_version.as_deref().unwrap_or_default()) == GROUP
 }
 
-fn ready_or_available(host: &BareMetalHost) -> bool {
+/// Whether the host is in a state Metal3Machines may claim it from.
+pub fn ready_or_available(host: &BareMetalHost) -> bool {
     let state = host.status.as_ref().map(|s| s.provisioning.state.as_str());
     matches!(
         state.and_then(ProvisioningState::parse),

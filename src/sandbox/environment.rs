@@ -84,8 +84,8 @@ impl Environment {
         let mut tasks = Vec::new();
         if options.manager {
             let args = manager_args(&options.kubeconfig_out, &ironic.url())?;
+            let mut stopping = stopping.clone();
             tasks.push(tokio::spawn(async move {
-                let mut stopping = stopping;
                 let shutdown = async move {
                     let _ = stopping.wait_for(|stop| *stop).await;
                 };
@@ -93,6 +93,14 @@ impl Environment {
                     tracing::error!("sandbox manager stopped: {e}");
                 }
             }));
+        }
+        {
+            let mut stopping = stopping.clone();
+            let shutdown = async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            };
+            let standins = super::capi::run(client.clone(), Default::default(), shutdown);
+            tasks.push(tokio::spawn(standins));
         }
         hosts::enrol(&client, NAMESPACE, options.hosts)
             .await

@@ -188,13 +188,17 @@ pub async fn run(
     let machines_of_metal3_cluster = move |metal3_cluster: Arc<Metal3Cluster>| {
         triggers::machines_of_metal3_cluster(&machine_store, &metal3_cluster)
     };
+    let waiting_store = caches.machines.clone();
     // The template controller follows Metal3Machines through its own subscription.
     let template_machine_events = caches.machine_events.clone();
     let machines = Controller::for_shared_stream(
         changes(Some(caches.machine_events), spec_and_metadata),
         caches.machines,
     )
-    .watches_shared_stream(caches.host_events, |host| triggers::machine_of_host(&host))
+    .watches_shared_stream(caches.host_events, move |host| {
+        let waiting = triggers::machines_waiting_for(&host, &waiting_store);
+        triggers::machine_of_host(&host).into_iter().chain(waiting)
+    })
     .watches_shared_stream(
         changes(capi_machines.subscribe(), triggers::machine_progress),
         |machine| triggers::machine_of(&machine),

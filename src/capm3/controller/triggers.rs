@@ -13,9 +13,10 @@ use crate::api::bmo::v1alpha1::BareMetalHost;
 use crate::api::capi::{Cluster, Machine};
 use crate::api::capm3::v1beta2::{Metal3Cluster, Metal3Machine, Metal3MachineTemplate};
 use crate::capm3::cluster::owner_cluster;
-use crate::capm3::names::{CLUSTER_NAME_LABEL, GROUP};
+use crate::capm3::names::{CLUSTER_NAME_LABEL, GROUP, HOST_ANNOTATION};
 use crate::capm3::node_reuse::group_of;
 use crate::capm3::preconditions::{bootstrap_ready, infrastructure_ready};
+use crate::capm3::select::ready_or_available;
 use crate::capm3::template::cloned_from;
 
 fn hash(value: impl Hash) -> u64 {
@@ -67,6 +68,32 @@ pub fn machine_of_host(host: &BareMetalHost) -> Option<ObjectRef<Metal3Machine>>
         .filter(|ns| !ns.is_empty())
         .or_else(|| host.namespace())?;
     Some(ObjectRef::new(name).within(&namespace))
+}
+
+/// The Metal3Machines of `host`'s namespace still waiting for a host, when `host` is free to
+/// claim (ready or available, no consumer, not being deleted). Upstream notices such a host
+/// only on the 30 s requeue after "no available host" (SEL-10); this looks at once.
+pub fn machines_waiting_for(
+    host: &BareMetalHost,
+    machines: &Store<Metal3Machine>,
+) -> Vec<ObjectRef<Metal3Machine>> {
+    let free = host.spec.consumer_ref.is_none()
+        && host.metadata.deletion_timestamp.is_none()
+        && ready_or_available(host);
+    if !free {
+        return Vec::new();
+    }
+    let namespace = host.namespace();
+    machines
+        .state()
+        .iter()
+        .filter(|m| {
+            m.namespace() == namespace
+                && m.metadata.deletion_timestamp.is_none()
+                && !m.annotations().contains_key(HOST_ANNOTATION)
+        })
+        .map(|m| ObjectRef::from_obj(m.as_ref()))
+        .collect()
 }
 
 /// The Metal3Machine a Machine's infrastructureRef names.
@@ -167,6 +194,34 @@ mod tests {
 
     fn m3m_ref(name: &str) -> Value {
         json!({"apiGroup": GROUP, "kind": "Metal3Machine", "name": name})
+    }
+
+    #[test]
+    fn a_free_host_wakes_the_machines_waiting_for_one() {
+        let (store, mut writer) = reflector::store::<Metal3Machine>();
+        let m3m = |name: &str, annotations: Value| -> Metal3Machine {
+            parse(
+                json!({"metadata": {"name": name, "namespace": crate::capm3::fixtures::NS, "annotations": annotations},
+                         "spec": {}}),
+            )
+        };
+        for machine in [
+            m3m("waiting", json!({})),
+            m3m("placed", json!({HOST_ANNOTATION: "metal3/h0"})),
+        ] {
+            writer.apply_watcher_event(&watcher::Event::Apply(machine));
+        }
+        let host = |state: &str, consumer: Value| {
+            crate::capm3::fixtures::host("h1", state, json!({"spec": {"consumerRef": consumer}}))
+        };
+        let woken = machines_waiting_for(&host("available", Value::Null), &store);
+        assert_eq!(
+            woken,
+            [ObjectRef::new("waiting").within(crate::capm3::fixtures::NS)]
+        );
+        assert!(machines_waiting_for(&host("inspecting", Value::Null), &store).is_empty());
+        let claimed = json!({"kind": "Metal3Machine", "name": "placed"});
+        assert!(machines_waiting_for(&host("available", claimed), &store).is_empty());
     }
 
     #[test]
