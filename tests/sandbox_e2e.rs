@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use capm3::api::bmo::v1alpha1::BareMetalHost;
 use capm3::api::capi::{Cluster, Machine};
 use capm3::api::capm3::v1beta2::Metal3Machine;
+use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DeleteParams, ListParams};
 
 /// A bound on waiting for each step (not a timing assertion: steps take seconds).
@@ -173,6 +174,33 @@ async fn the_example_cluster_runs_on_the_sandbox_and_tears_down() {
             .map(|m| &m.spec.provider_id)
             .collect::<Vec<_>>()
     );
+
+    // Each provisioned host got its Metal3Data's rendered Secrets with its image (one write),
+    // with an address from the example's IPPool.
+    let hosts = Api::<BareMetalHost>::namespaced(client.clone(), "default")
+        .list(&ListParams::default())
+        .await
+        .expect("hosts");
+    let secrets = Api::<Secret>::namespaced(client.clone(), "default");
+    for host in hosts.items.iter().filter(|h| h.spec.image.is_some()) {
+        for (field, key, wanted) in [
+            (&host.spec.meta_data, "metaData", "baremetal_ip: 192.0.2."),
+            (&host.spec.network_data, "networkData", "192.0.2."),
+        ] {
+            let name = field
+                .as_ref()
+                .and_then(|r| r.name.clone())
+                .unwrap_or_else(|| panic!("{key} on {:?}", host.metadata.name));
+            let secret = secrets.get(&name).await.expect("rendered Secret");
+            let text = secret
+                .data
+                .as_ref()
+                .and_then(|d| d.get(key))
+                .map(|b| String::from_utf8_lossy(&b.0).into_owned())
+                .unwrap_or_default();
+            assert!(text.contains(wanted), "{key} of {name}: {text}");
+        }
+    }
 
     // kubectl shows the hosts as on a real cluster: state and consumer columns.
     match kubectl(&sandbox, &["get", "bmh"]) {
