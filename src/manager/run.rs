@@ -53,12 +53,21 @@ async fn client(args: &ManagerArgs) -> Result<kube::Client, ManagerError> {
             .await
             .map_err(|e| ManagerError::Kube(e.to_string()))?,
     };
+    let mut config = config;
+    // As controller-runtime's `<binary>/<version>`: audit logs and field managers name us.
+    config.headers.push((
+        axum::http::header::USER_AGENT,
+        axum::http::HeaderValue::from_static(USER_AGENT),
+    ));
     let builder = kube::client::ClientBuilder::try_from(config)
         .map_err(|e| ManagerError::Kube(e.to_string()))?;
     Ok(builder
         .with_layer(&Throttle::new(args.kube_api_qps, args.kube_api_burst))
         .build())
 }
+
+/// The manager's User-Agent towards the API server.
+pub const USER_AGENT: &str = concat!("capm3-manager/", env!("CARGO_PKG_VERSION"));
 
 /// What `/readyz` reports.
 #[derive(Default)]

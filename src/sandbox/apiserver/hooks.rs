@@ -32,6 +32,8 @@ pub enum FaultAction {
 
 pub struct Hooks {
     counts: Mutex<BTreeMap<(String, String), u64>>,
+    /// The same per client program (the User-Agent up to its first `/`).
+    counts_by_program: Mutex<BTreeMap<String, BTreeMap<(String, String), u64>>>,
     faults: Mutex<Vec<Fault>>,
     watch_epoch: watch::Sender<u64>,
 }
@@ -40,6 +42,7 @@ impl Default for Hooks {
     fn default() -> Self {
         Hooks {
             counts: Mutex::default(),
+            counts_by_program: Mutex::default(),
             faults: Mutex::default(),
             watch_epoch: watch::Sender::new(0),
         }
@@ -51,10 +54,26 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hooks {
-    pub fn count(&self, verb: &str, resource: &str) {
-        *lock(&self.counts)
-            .entry((verb.to_owned(), resource.to_owned()))
-            .or_default() += 1;
+    /// Counts a request, and under `program` when the client named itself.
+    pub fn count(&self, program: Option<&str>, verb: &str, resource: &str) {
+        let key = (verb.to_owned(), resource.to_owned());
+        if let Some(program) = program {
+            *lock(&self.counts_by_program)
+                .entry(program.to_owned())
+                .or_default()
+                .entry(key.clone())
+                .or_default() += 1;
+        }
+        *lock(&self.counts).entry(key).or_default() += 1;
+    }
+
+    /// Requests served so far to clients whose User-Agent names `program`, by (verb,
+    /// resource): how the benchmark tells the manager's requests from everyone else's.
+    pub fn counts_from(&self, program: &str) -> BTreeMap<(String, String), u64> {
+        lock(&self.counts_by_program)
+            .get(program)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Requests served so far, by (verb, resource).
@@ -151,10 +170,14 @@ mod tests {
     #[test]
     fn counts_add_up_by_verb() {
         let hooks = Hooks::default();
-        hooks.count("get", "secrets");
-        hooks.count("get", "baremetalhosts");
-        hooks.count("patch", "baremetalhosts/status");
+        hooks.count(Some("capm3-manager"), "get", "secrets");
+        hooks.count(None, "get", "baremetalhosts");
+        hooks.count(Some("kubectl"), "patch", "baremetalhosts/status");
         assert_eq!(hooks.total("get"), 2);
+        assert_eq!(
+            hooks.counts_from("capm3-manager"),
+            BTreeMap::from([(("get".into(), "secrets".into()), 1)])
+        );
         assert_eq!(
             hooks
                 .counts()

@@ -35,10 +35,12 @@ async fn handle(
 ) -> Response {
     let result = match request::parse(uri.path()) {
         None => Err(ApiError::no_route(uri.path())),
-        Some(Route::Resource(path)) => match injected_fault(&api, &method, &path, &query).await {
-            Some(error) => Err(error),
-            None => resource(&api, &method, path, &query, &headers, &body).await,
-        },
+        Some(Route::Resource(path)) => {
+            match injected_fault(&api, &method, &path, &query, &headers).await {
+                Some(error) => Err(error),
+                None => resource(&api, &method, path, &query, &headers, &body).await,
+            }
+        }
         Some(route) if method == Method::GET => {
             discover(&api, route, uri.path()).map(|v| json(StatusCode::OK, &v))
         }
@@ -60,6 +62,7 @@ async fn injected_fault(
     method: &Method,
     path: &ResourcePath,
     query: &HashMap<String, String>,
+    headers: &HeaderMap,
 ) -> Option<ApiError> {
     let verb = match (method.as_str(), path.name.is_some()) {
         ("GET", true) => "get",
@@ -76,7 +79,7 @@ async fn injected_fault(
         Some(sub) => format!("{}/{sub}", path.resource),
         None => path.resource.clone(),
     };
-    api.hooks.count(verb, &resource);
+    api.hooks.count(program(headers), verb, &resource);
     match api.hooks.fault_for(verb, &resource)? {
         FaultAction::Delay(delay) => {
             tokio::time::sleep(delay).await;
@@ -253,10 +256,7 @@ fn delete_options(body: &Bytes, query: &HashMap<String, String>) -> Result<Value
 /// warning headers are sent). `dryRun=All` stores nothing. The field manager defaults to the
 /// client's program, from its User-Agent, as the real server does.
 fn write_options(query: &HashMap<String, String>, headers: &HeaderMap) -> WriteOptions {
-    let agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ua| ua.split('/').next());
+    let agent = program(headers);
     WriteOptions {
         strict_fields: query.get("fieldValidation").is_some_and(|v| v == "Strict"),
         dry_run: query.get("dryRun").is_some_and(|v| v == "All"),
@@ -288,4 +288,12 @@ fn json(status: StatusCode, value: &Value) -> Response {
         serde_json::to_vec(value).unwrap_or_default(),
     )
         .into_response()
+}
+
+/// The client's program: its User-Agent up to the first `/` (`kubectl/v1.32.0 …`).
+fn program(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ua| ua.split('/').next())
 }

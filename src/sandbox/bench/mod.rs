@@ -9,7 +9,7 @@ mod workload;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -57,11 +57,16 @@ pub struct ManagerUsage {
     pub rss_at_end: Option<String>,
 }
 
+/// The manager's User-Agent program, which the API server counts its requests under.
+const MANAGER_PROGRAM: &str = "capm3-manager";
+
+/// The manager's requests to the API server (not the stand-ins' or the benchmark's).
 #[derive(Debug, Serialize)]
 pub struct ApiRequests {
-    /// Every request to the API server during the run, by verb (the benchmark's own
-    /// three lists and watches included).
+    /// Every request during the run, by verb.
     pub by_verb: BTreeMap<String, u64>,
+    /// The same by `verb resource`.
+    pub by_resource: BTreeMap<String, u64>,
     /// Creates, updates, patches and deletes while provisioning and deprovisioning, per
     /// Machine.
     pub writes_per_machine_lifecycle: f64,
@@ -120,7 +125,7 @@ async fn measure_run(
 ) -> Result<Report, SandboxError> {
     let counters = || Counters {
         at: Instant::now(),
-        api: environment.api.api.hooks.counts(),
+        api: environment.api.api.hooks.counts_from(MANAGER_PROGRAM),
         ironic: environment.ironic.total_requests(),
     };
     let watched = Watched::start(&environment.client);
@@ -171,6 +176,15 @@ async fn measure_run(
         .keys()
         .map(|(verb, _)| (verb.clone(), verb_delta(&start.api, &done.api, verb)))
         .collect();
+    let by_resource = done
+        .api
+        .iter()
+        .map(|(key, count)| {
+            let before = start.api.get(key).copied().unwrap_or(0);
+            (format!("{} {}", key.0, key.1), count - before)
+        })
+        .filter(|(_, count)| *count > 0)
+        .collect();
     Ok(Report {
         machines: n,
         phase_seconds: BTreeMap::from([
@@ -182,6 +196,7 @@ async fn measure_run(
         manager: usage,
         api_requests: ApiRequests {
             by_verb,
+            by_resource,
             writes_per_machine_lifecycle: per_host(
                 writes(&enrolled, &provisioned) + writes(&steady, &done),
             ),
@@ -241,7 +256,8 @@ impl Manager {
         let child = Command::new(std::env::current_exe().map_err(failed)?)
             .args(flags)
             .args(MANAGER_FLAGS)
-            .stdout(Stdio::null())
+            // The manager logs to stdout, and says why it could not start on stderr.
+            .stdout(log_file.try_clone().map_err(failed)?)
             .stderr(log_file)
             .spawn()
             .map_err(failed)?;
