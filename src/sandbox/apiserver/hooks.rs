@@ -30,10 +30,13 @@ pub enum FaultAction {
     Delay(Duration),
 }
 
+/// Requests by (verb, resource).
+pub type Counts = BTreeMap<(String, String), u64>;
+
 pub struct Hooks {
-    counts: Mutex<BTreeMap<(String, String), u64>>,
+    counts: Mutex<Counts>,
     /// The same per client program (the User-Agent up to its first `/`).
-    counts_by_program: Mutex<BTreeMap<String, BTreeMap<(String, String), u64>>>,
+    counts_by_program: Mutex<BTreeMap<String, Counts>>,
     faults: Mutex<Vec<Fault>>,
     watch_epoch: watch::Sender<u64>,
 }
@@ -69,7 +72,7 @@ impl Hooks {
 
     /// Requests served so far to clients whose User-Agent names `program`, by (verb,
     /// resource): how the benchmark tells the manager's requests from everyone else's.
-    pub fn counts_from(&self, program: &str) -> BTreeMap<(String, String), u64> {
+    pub fn counts_from(&self, program: &str) -> Counts {
         lock(&self.counts_by_program)
             .get(program)
             .cloned()
@@ -77,7 +80,7 @@ impl Hooks {
     }
 
     /// Requests served so far, by (verb, resource).
-    pub fn counts(&self) -> BTreeMap<(String, String), u64> {
+    pub fn counts(&self) -> Counts {
         lock(&self.counts).clone()
     }
 
