@@ -316,15 +316,28 @@ async fn metrics_need_a_token_that_rbac_allows() {
 
 #[tokio::test]
 async fn not_ready_until_the_watch_caches_sync() {
-    // A cluster without capm3's CRDs: hosts cannot be listed, so the caches never sync.
-    let empty = std::env::temp_dir().join(format!("capm3-no-crds-{}", std::process::id()));
+    // A cluster without capm3's CRDs: nothing can be listed, so the caches never sync — the
+    // shared host and machine caches, and the IPAM controller's own (the only ones with
+    // --controllers=ipam).
+    for (name, groups) in [
+        ("unready", "capm3,baremetalhost,ipam"),
+        ("unready-ipam", "ipam"),
+    ] {
+        never_ready(name, groups).await;
+    }
+}
+
+async fn never_ready(name: &str, groups: &str) {
+    let empty = std::env::temp_dir().join(format!("capm3-no-crds-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("dir");
-    let (_sandbox, kubeconfig, _) = sandbox("unready", Some(&empty)).await;
+    let (_sandbox, kubeconfig, _) = sandbox(name, Some(&empty)).await;
     let health = free_port();
     let _manager = Child(
         Command::new(env!("CARGO_BIN_EXE_capm3"))
             .args([
                 "manager",
+                "--controllers",
+                groups,
                 "--webhook-port",
                 "0",
                 "--health-addr",
@@ -347,8 +360,8 @@ async fn not_ready_until_the_watch_caches_sync() {
     // Give the watches time to fail a few times.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (status, body) = fetch(health, "/readyz").expect("answer");
-    assert_eq!(status, 503, "{body}");
-    assert!(body.contains("watch caches not synced"), "{body}");
+    assert_eq!(status, 503, "{groups}: {body}");
+    assert!(body.contains("watch caches not synced"), "{groups}: {body}");
     let _ = std::fs::remove_dir_all(&empty);
 }
 

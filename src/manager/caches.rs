@@ -26,6 +26,27 @@ pub struct Scope {
     pub namespace: Option<String>,
     /// Only objects labelled `cluster.x-k8s.io/watch-filter=<value>`.
     pub watch_filter: Option<String>,
+    /// Every cache started in this scope, shared or a controller's own: what `/readyz` waits
+    /// for.
+    started: StartedCaches,
+}
+
+/// The listed signals of the caches started in a scope.
+#[derive(Clone, Default)]
+struct StartedCaches(std::sync::Arc<std::sync::Mutex<Vec<Listed>>>);
+
+impl Debug for StartedCaches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} caches", self.lock().len())
+    }
+}
+
+impl StartedCaches {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Listed>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl Scope {
@@ -35,7 +56,13 @@ impl Scope {
         Scope {
             namespace: set(namespace),
             watch_filter: set(watch_filter),
+            started: StartedCaches::default(),
         }
+    }
+
+    /// Whether every cache started in this scope so far has listed its kind.
+    pub fn caches_listed(&self) -> bool {
+        self.started.lock().iter().all(Listed::now)
     }
 
     fn api<K>(&self, client: &kube::Client) -> Api<K>
@@ -132,6 +159,7 @@ impl<K: Cacheable> SharedCache<K> {
             .default_backoff()
             .reflect_shared(self.writer);
         let listed = self.listed;
+        scope.started.lock().push(Listed(listed.subscribe()));
         tokio::spawn(async move {
             stream
                 .for_each(|event| {

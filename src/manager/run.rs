@@ -73,7 +73,10 @@ pub const USER_AGENT: &str = concat!("capm3-manager/", env!("CARGO_PKG_VERSION")
 #[derive(Default)]
 struct Readiness {
     webhooks: AtomicBool,
+    /// The shared caches have listed.
     caches_synced: AtomicBool,
+    /// Every cache started in it, the controllers' own too, has listed.
+    scope: Scope,
 }
 
 /// The watch caches the enabled controller groups read: hosts for both the baremetalhost and
@@ -133,7 +136,11 @@ pub async fn run_until(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), ManagerError> {
     let (stop, stopping) = watch::channel(false);
-    let readiness = Arc::new(Readiness::default());
+    let scope = Scope::new(&args.namespace, &args.watch_filter);
+    let readiness = Arc::new(Readiness {
+        scope: scope.clone(),
+        ..Readiness::default()
+    });
     let health = TcpListener::bind(args.health_addr)
         .await
         .map_err(|e| ManagerError::Listen(args.health_addr, e))?;
@@ -224,7 +231,6 @@ pub async fn run_until(
         .as_ref()
         .map_or(not_electing, |(election, _)| election.leading.clone());
     let mut controllers = Vec::new();
-    let scope = Scope::new(&args.namespace, &args.watch_filter);
     if let Some(task) = start_baremetalhost(&args, &client, &caches, &metrics, &leading, &stopping)?
     {
         controllers.push(task);
@@ -385,7 +391,7 @@ async fn ready(State(readiness): State<Arc<Readiness>>) -> (StatusCode, &'static
             StatusCode::SERVICE_UNAVAILABLE,
             "webhook server not started",
         )
-    } else if !readiness.caches_synced.load(Ordering::Relaxed) {
+    } else if !readiness.caches_synced.load(Ordering::Relaxed) || !readiness.scope.caches_listed() {
         (StatusCode::SERVICE_UNAVAILABLE, "watch caches not synced")
     } else {
         (StatusCode::OK, "ok")

@@ -181,17 +181,18 @@ pub async fn leave(workload: &kube::Client, machine: &Machine) -> Result<(), Err
     Ok(())
 }
 
-/// The workload Node carrying `provider_id`.
+/// `machine`'s workload Node, once it carries `provider_id`. The stand-in's Nodes are named
+/// after their Machines, so this is one GET (a list per Machine would cost O(N²) at scale).
 pub async fn node_with_provider_id(
     workload: &kube::Client,
     machine: &Machine,
     provider_id: &str,
 ) -> Result<Option<Node>, Error> {
-    let listed = Api::<Node>::all(workload.clone())
-        .list(&ListParams::default())
+    let node = Api::<Node>::all(workload.clone())
+        .get_opt(&machine.name_any())
         .await
         .map_err(|e| workload_error(machine, e))?;
-    Ok(listed.items.into_iter().find(|node| {
+    Ok(node.filter(|node| {
         node.spec.as_ref().and_then(|s| s.provider_id.as_deref()) == Some(provider_id)
     }))
 }

@@ -7,18 +7,20 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use kube::api::{Patch, PatchParams};
-use kube::runtime::controller::{Action, Controller};
-use kube::runtime::watcher;
+use kube::runtime::controller::{self, Action, Controller};
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Resource, ResourceExt};
 use serde_json::json;
 
 use super::names::{DEPLOYMENT_NAME_LABEL, SET_NAME_LABEL};
 use super::ownership::{adopt, members_of, merged, owner_reference, paused};
-use super::replicas::{self, Outcome, Replicas};
+use super::replicas::{self, Outcome, Replicas, replica_progress};
 use super::{Context, Error, Shutdown, error_policy, live_cluster};
 use crate::api::capi::{Cluster, Machine, MachineSet, MachineSetStatus};
 
 const CONTROLLER: &str = "sandbox-machineset";
+/// Machine changes closer together than this bring a set back once.
+const DEBOUNCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Watches MachineSets, their Machines and their Clusters.
 pub async fn run(context: Arc<Context>, shutdown: Shutdown) {
@@ -28,11 +30,18 @@ pub async fn run(context: Arc<Context>, shutdown: Shutdown) {
         watcher::Config::default(),
     );
     let sets = controller.store();
+    // Only the Machine changes that change the set's count or status bring it back, at most
+    // once a second: each pass lists the Cluster's Machines, and at a thousand Machines a pass
+    // per status write would keep the API server busy listing.
+    let machine_changes = watcher(
+        context.options.api::<Machine>(client),
+        watcher::Config::default(),
+    )
+    .touched_objects()
+    .predicate_filter(replica_progress, Default::default());
     controller
-        .owns(
-            context.options.api::<Machine>(client),
-            watcher::Config::default(),
-        )
+        .owns_stream(machine_changes)
+        .with_config(controller::Config::default().debounce(DEBOUNCE))
         .watches(
             context.options.api::<Cluster>(client),
             watcher::Config::default(),

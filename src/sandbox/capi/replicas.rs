@@ -42,6 +42,20 @@ pub struct Outcome {
     pub ready: i32,
 }
 
+/// What of a Machine its owner's pass depends on: deletion, whether its infrastructure is
+/// provisioned and whether it has a Node. Changes of anything else need no pass.
+pub fn replica_progress(machine: &Machine) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (
+        deleting(machine),
+        infrastructure_provisioned(machine),
+        has_node(machine),
+    )
+        .hash(&mut hasher);
+    Some(hasher.finish())
+}
+
 fn deleting(machine: &Machine) -> bool {
     machine.meta().deletion_timestamp.is_some()
 }
