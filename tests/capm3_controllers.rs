@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::objects::Objects;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +24,8 @@ use capm3::sandbox::apiserver::hooks::{Fault, FaultAction};
 use k8s_openapi::api::core::v1::{Node, Secret};
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, PostParams};
 use kube::{Resource, ResourceExt};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
@@ -37,10 +38,19 @@ const INFRA: &str = "infrastructure.cluster.x-k8s.io";
 struct Env {
     server: ApiServer,
     workload: ApiServer,
-    client: kube::Client,
+    objects: Objects,
     stop: watch::Sender<bool>,
     controllers: Vec<tokio::task::JoinHandle<()>>,
     metrics: Arc<Metrics>,
+}
+
+/// The typed object helpers every test uses through `env`.
+impl std::ops::Deref for Env {
+    type Target = Objects;
+
+    fn deref(&self) -> &Objects {
+        &self.objects
+    }
 }
 
 impl Env {
@@ -59,7 +69,7 @@ impl Env {
         Env {
             server,
             workload,
-            client,
+            objects: Objects::new(client, NS),
             stop,
             controllers: Vec::new(),
             metrics: Arc::new(Metrics::new()),
@@ -120,95 +130,6 @@ impl Env {
         }
         self.server.stop().await;
         self.workload.stop().await;
-    }
-
-    fn api<K>(&self) -> Api<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-    {
-        Api::namespaced(self.client.clone(), NS)
-    }
-
-    async fn create<K>(&self, object: Value) -> K
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + serde::Serialize
-            + std::fmt::Debug,
-    {
-        let object: K = serde_json::from_value(object).expect("valid object");
-        self.api::<K>()
-            .create(&PostParams::default(), &object)
-            .await
-            .expect("created")
-    }
-
-    async fn get<K>(&self, name: &str) -> Option<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>().get_opt(name).await.expect("get")
-    }
-
-    async fn list<K>(&self) -> Vec<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .list(&ListParams::default())
-            .await
-            .expect("list")
-            .items
-    }
-
-    async fn merge<K>(&self, name: &str, patch: Value)
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .expect("patched");
-    }
-
-    async fn merge_status<K>(&self, name: &str, status: Value)
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .patch_status(
-                name,
-                &PatchParams::default(),
-                &Patch::Merge(&json!({ "status": status })),
-            )
-            .await
-            .expect("status patched");
-    }
-
-    async fn delete<K>(&self, name: &str)
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .delete(name, &DeleteParams::default())
-            .await
-            .expect("deleted");
     }
 
     /// The CAPI Cluster with ready infrastructure, its Metal3Cluster and the kubeconfig of

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::objects::Objects;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::Duration;
@@ -14,8 +16,6 @@ use capm3::ipam::controller;
 use capm3::manager::caches::Scope;
 use capm3::sandbox::apiserver::ApiServer;
 use k8s_openapi::api::events::v1::Event;
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
@@ -24,9 +24,18 @@ const NS: &str = "default";
 /// An API server with the Metal3 and CAPI CRDs, and controllers running against it.
 struct Env {
     server: ApiServer,
-    client: kube::Client,
+    objects: Objects,
     stop: watch::Sender<bool>,
     controllers: Vec<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
+}
+
+/// The typed object helpers every test uses through `env`.
+impl std::ops::Deref for Env {
+    type Target = Objects;
+
+    fn deref(&self) -> &Objects {
+        &self.objects
+    }
 }
 
 impl Env {
@@ -36,7 +45,7 @@ impl Env {
         let (stop, _) = watch::channel(false);
         Env {
             server,
-            client,
+            objects: Objects::new(client, NS),
             stop,
             controllers: Vec::new(),
         }
@@ -63,28 +72,6 @@ impl Env {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
         self.server.stop().await;
-    }
-
-    fn api<K>(&self) -> Api<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-    {
-        Api::namespaced(self.client.clone(), NS)
-    }
-
-    async fn create<K>(&self, object: Value) -> K
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + serde::Serialize
-            + std::fmt::Debug,
-    {
-        let object: K = serde_json::from_value(object).expect("valid object");
-        self.api::<K>()
-            .create(&PostParams::default(), &object)
-            .await
-            .expect("created")
     }
 
     async fn pool(&self, name: &str, spec: Value) -> IPPool {
@@ -115,56 +102,6 @@ impl Env {
         .await
     }
 
-    async fn get<K>(&self, name: &str) -> Option<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>().get_opt(name).await.expect("get")
-    }
-
-    async fn list<K>(&self) -> Vec<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .list(&ListParams::default())
-            .await
-            .expect("list")
-            .items
-    }
-
-    async fn delete<K>(&self, name: &str)
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .delete(name, &DeleteParams::default())
-            .await
-            .expect("deleted");
-    }
-
-    async fn merge<K>(&self, name: &str, patch: Value)
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .expect("patched");
-    }
-
     /// The claim's IPAddress, once its status names one.
     async fn served(&self, claim: &str) -> IPAddress {
         common::eventually(&format!("IPClaim {claim} served"), || async {
@@ -187,19 +124,6 @@ impl Env {
     async fn error_of(&self, claim: &str) -> String {
         common::eventually(&format!("IPClaim {claim} failed"), || async {
             self.get::<IPClaim>(claim).await?.status?.error_message
-        })
-        .await
-    }
-
-    async fn gone<K>(&self, name: &str)
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        common::eventually(&format!("{name} gone"), || async {
-            self.get::<K>(name).await.is_none().then_some(())
         })
         .await
     }

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::objects::{Kind, Objects};
+
 use std::collections::BTreeSet;
 
 use capm3::api::bmo::v1alpha1::BareMetalHost;
@@ -16,10 +18,9 @@ use capm3::sandbox::apiserver::ApiServer;
 use capm3::sandbox::capi::{self, Options};
 use k8s_openapi::api::core::v1::{Node, Secret};
 use k8s_openapi::api::events::v1::Event;
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Resource, ResourceExt};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
@@ -31,9 +32,18 @@ const HOLD: &str = "test.capm3.io/hold";
 /// The management cluster with the Metal3 and CAPI CRDs and the stand-ins running on it.
 struct Env {
     server: ApiServer,
-    client: kube::Client,
+    objects: Objects,
     stop: watch::Sender<bool>,
     standins: tokio::task::JoinHandle<()>,
+}
+
+/// The typed object helpers every test uses through `env`.
+impl std::ops::Deref for Env {
+    type Target = Objects;
+
+    fn deref(&self) -> &Objects {
+        &self.objects
+    }
 }
 
 impl Env {
@@ -55,7 +65,7 @@ impl Env {
         ));
         Env {
             server,
-            client,
+            objects: Objects::new(client, NS),
             stop,
             standins,
         }
@@ -67,132 +77,18 @@ impl Env {
         self.server.stop().await;
     }
 
-    fn api<K>(&self) -> Api<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-    {
-        Api::namespaced(self.client.clone(), NS)
-    }
-
-    async fn create<K>(&self, object: Value) -> K
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + serde::Serialize
-            + std::fmt::Debug,
-    {
-        let object: K = serde_json::from_value(object).expect("valid object");
-        self.api::<K>()
-            .create(&PostParams::default(), &object)
-            .await
-            .expect("created")
-    }
-
-    async fn get<K>(&self, name: &str) -> Option<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>().get_opt(name).await.expect("get")
-    }
-
-    async fn list<K>(&self) -> Vec<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .list(&ListParams::default())
-            .await
-            .expect("list")
-            .items
-    }
-
-    async fn merge<K>(&self, name: &str, patch: Value)
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .expect("patched");
-    }
-
-    async fn merge_status<K>(&self, name: &str, status: Value)
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .patch_status(
-                name,
-                &PatchParams::default(),
-                &Patch::Merge(&json!({ "status": status })),
-            )
-            .await
-            .expect("status patched");
-    }
-
-    async fn delete<K>(&self, name: &str)
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        self.api::<K>()
-            .delete(name, &DeleteParams::default())
-            .await
-            .expect("deleted");
-    }
-
     /// `name` once `probe` accepts it.
-    async fn when<K>(&self, name: &str, what: &str, probe: impl Fn(&K) -> bool) -> K
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
+    async fn when<K: Kind>(&self, name: &str, what: &str, probe: impl Fn(&K) -> bool) -> K {
         common::eventually(what, || async { self.get::<K>(name).await.filter(&probe) }).await
     }
 
     /// Every object of kind `K` once `probe` accepts the list.
-    async fn all_when<K>(&self, what: &str, probe: impl Fn(&[K]) -> bool) -> Vec<K>
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
+    async fn all_when<K: Kind>(&self, what: &str, probe: impl Fn(&[K]) -> bool) -> Vec<K> {
         common::eventually(what, || async {
             let all = self.list::<K>().await;
             probe(&all).then_some(all)
         })
         .await
-    }
-
-    async fn gone<K>(&self, name: &str, what: &str)
-    where
-        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + std::fmt::Debug,
-    {
-        common::eventually(what, || async {
-            self.get::<K>(name).await.is_none().then_some(())
-        })
-        .await;
     }
 
     /// The Cluster, its Metal3Cluster (with `metal3_cluster` merged in) and, when
@@ -623,12 +519,9 @@ async fn machine_deployment_keeps_its_replicas() {
         .name_any();
     env.merge::<MachineDeployment>("workers", json!({"spec": {"replicas": 1}}))
         .await;
-    env.gone::<Machine>(&newest, "the newest Machine deleted")
-        .await;
-    env.gone::<Metal3Machine>(&newest, "its Metal3Machine deleted")
-        .await;
-    env.gone::<Secret>(&newest, "its bootstrap Secret deleted")
-        .await;
+    env.gone::<Machine>(&newest).await;
+    env.gone::<Metal3Machine>(&newest).await;
+    env.gone::<Secret>(&newest).await;
     let kept = env.machines_of(&uid(set), 1).await;
     assert_ne!(kept[0].name_any(), newest);
 
@@ -803,8 +696,7 @@ async fn a_machine_runs_once_its_node_is_linked() {
     // Scaling the control plane to zero removes the Machine and its Node.
     env.merge::<KubeadmControlPlane>("cp", json!({"spec": {"replicas": 0}}))
         .await;
-    env.gone::<Machine>(&name, "control-plane Machine deleted")
-        .await;
+    env.gone::<Machine>(&name).await;
     common::eventually("the Node removed", || async {
         nodes
             .get_opt(&name)
@@ -930,10 +822,8 @@ async fn machine_deletion_waits_for_its_metal3machine() {
     // CAPM3's part: the host is released, the Metal3Machine's finalizer goes.
     env.merge::<Metal3Machine>("by-hand-m3m", json!({"metadata": {"finalizers": null}}))
         .await;
-    env.gone::<Machine>("by-hand", "Machine deleted after its Metal3Machine")
-        .await;
-    env.gone::<Secret>("by-hand", "bootstrap Secret deleted")
-        .await;
+    env.gone::<Machine>("by-hand").await;
+    env.gone::<Secret>("by-hand").await;
     assert_eq!(
         machine.spec.bootstrap.data_secret_name.as_deref(),
         Some("by-hand")
@@ -985,11 +875,9 @@ async fn cluster_deletion_tears_everything_down() {
         .await;
     env.all_when::<MachineSet>("MachineSets deleted", |all| all.is_empty())
         .await;
-    env.gone::<KubeadmControlPlane>("cp", "control plane deleted")
-        .await;
+    env.gone::<KubeadmControlPlane>("cp").await;
     for machine in machines.iter().filter(|m| m.name_any() != held) {
-        env.gone::<Machine>(&machine.name_any(), "worker Machine deleted")
-            .await;
+        env.gone::<Machine>(&machine.name_any()).await;
     }
     // One Machine is held by its Metal3Machine: the Metal3Cluster stays.
     env.when::<Machine>(&held, "held Machine deleting", |m| {
@@ -1007,7 +895,7 @@ async fn cluster_deletion_tears_everything_down() {
 
     env.merge::<Metal3Machine>(&held, json!({"metadata": {"finalizers": null}}))
         .await;
-    env.gone::<Machine>(&held, "held Machine deleted").await;
+    env.gone::<Machine>(&held).await;
     env.when::<Metal3Cluster>(CLUSTER, "Metal3Cluster being deleted", |m| {
         m.meta().deletion_timestamp.is_some()
     })
@@ -1020,9 +908,8 @@ async fn cluster_deletion_tears_everything_down() {
     // CAPM3's part: no Machine left, the Metal3Cluster lets go.
     env.merge::<Metal3Cluster>(CLUSTER, json!({"metadata": {"finalizers": null}}))
         .await;
-    env.gone::<Cluster>(CLUSTER, "Cluster deleted").await;
-    env.gone::<Secret>(&format!("{CLUSTER}-kubeconfig"), "kubeconfig deleted")
-        .await;
+    env.gone::<Cluster>(CLUSTER).await;
+    env.gone::<Secret>(&format!("{CLUSTER}-kubeconfig")).await;
     assert!(
         Api::<Node>::all(workload)
             .list(&ListParams::default())

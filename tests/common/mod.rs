@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod bmo;
+pub mod objects;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
