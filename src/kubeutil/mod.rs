@@ -19,3 +19,20 @@ pub fn log_errors<T, E: std::fmt::Display>(
         std::future::ready(())
     }
 }
+
+/// What most controllers' error policies do: log the failed reconcile of `object` and look at
+/// it again after `retry`.
+pub fn retry_after_error<K: kube::Resource<DynamicType = ()>>(
+    object: &K,
+    error: &dyn std::fmt::Display,
+    retry: std::time::Duration,
+) -> kube::runtime::controller::Action {
+    let meta = object.meta();
+    tracing::warn!(
+        kind = %K::kind(&()),
+        name = %meta.name.as_deref().unwrap_or_default(),
+        namespace = %meta.namespace.as_deref().unwrap_or_default(),
+        "reconcile failed: {error}"
+    );
+    kube::runtime::controller::Action::requeue(retry)
+}

@@ -353,12 +353,10 @@ fn retry_or_fail(error: Error) -> Result<Action, Error> {
     }
 }
 
-fn error_policy<K: Resource>(object: Arc<K>, error: &Error, _context: Arc<Context>) -> Action {
-    let meta = object.meta();
-    tracing::warn!(
-        name = %meta.name.as_deref().unwrap_or_default(),
-        namespace = %meta.namespace.as_deref().unwrap_or_default(),
-        "reconcile failed: {error}"
-    );
-    Action::requeue(ERROR_RETRY)
+fn error_policy<K: Resource<DynamicType = ()>>(
+    object: Arc<K>,
+    error: &Error,
+    _context: Arc<Context>,
+) -> Action {
+    crate::kubeutil::retry_after_error(object.as_ref(), error, ERROR_RETRY)
 }

@@ -105,6 +105,34 @@ pub(crate) struct Common {
     pub leading: watch::Receiver<bool>,
 }
 
+/// How soon a pass that lost a write race (conflict, or the object went) runs again.
+pub(crate) const RACE_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl Common {
+    /// Runs one pass while this replica leads, counting it in the controller metrics; a lost
+    /// write race (`raced`) is not a failure but a quick retry.
+    pub async fn observed<E>(
+        &self,
+        controller: &str,
+        pass: impl std::future::Future<Output = Result<kube::runtime::controller::Action, E>>,
+        raced: impl FnOnce(&E) -> bool,
+    ) -> Result<kube::runtime::controller::Action, E> {
+        use kube::runtime::controller::Action;
+        if !*self.leading.borrow() {
+            return Ok(Action::await_change());
+        }
+        let started = std::time::Instant::now();
+        let result = match pass.await {
+            Err(error) if raced(&error) => Ok(Action::requeue(RACE_RETRY)),
+            result => result,
+        };
+        self.metrics
+            .controllers
+            .observe(controller, started.elapsed(), result.is_ok());
+        result
+    }
+}
+
 /// The watch caches both controllers share: each kind is watched once.
 pub(crate) struct Caches {
     pub templates: SharedCache<Metal3DataTemplate>,

@@ -137,10 +137,5 @@ fn error_policy(
     error: &reconcile::Error,
     _context: Arc<Context>,
 ) -> controller::Action {
-    tracing::warn!(
-        pool = %pool.metadata.name.as_deref().unwrap_or_default(),
-        namespace = %pool.metadata.namespace.as_deref().unwrap_or_default(),
-        "reconcile failed: {error}"
-    );
-    controller::Action::requeue(ERROR_RETRY)
+    crate::kubeutil::retry_after_error(pool.as_ref(), error, ERROR_RETRY)
 }

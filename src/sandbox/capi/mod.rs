@@ -40,7 +40,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use k8s_openapi::NamespaceResourceScope;
 use kube::runtime::controller::Action;
-use kube::{Api, Resource, ResourceExt};
+use kube::{Api, Resource};
 
 use crate::kubeutil::errors::lost_race;
 use crate::kubeutil::events::Events;
@@ -145,13 +145,7 @@ fn error_policy<K: Resource<DynamicType = ()>>(
     {
         return Action::requeue(Duration::from_millis(200 + fastrand::u64(..300)));
     }
-    tracing::warn!(
-        kind = %K::kind(&()),
-        namespace = %object.namespace().unwrap_or_default(),
-        name = %object.name_any(),
-        "Cluster API stand-in: {error}"
-    );
-    Action::requeue(ERROR_RETRY)
+    crate::kubeutil::retry_after_error(object.as_ref(), error, ERROR_RETRY)
 }
 
 /// `Ok(None)` for an object that is not there.

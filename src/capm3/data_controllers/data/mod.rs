@@ -112,10 +112,5 @@ fn error_policy(
     error: &reconcile::Error,
     _context: Arc<Context>,
 ) -> controller::Action {
-    tracing::warn!(
-        data = %data.name_any(),
-        namespace = %data.namespace().unwrap_or_default(),
-        "reconcile failed: {error}"
-    );
-    controller::Action::requeue(ERROR_RETRY)
+    crate::kubeutil::retry_after_error(data.as_ref(), error, ERROR_RETRY)
 }

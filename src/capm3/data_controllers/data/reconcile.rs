@@ -3,7 +3,6 @@
 //! claim lets go of it.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
@@ -29,7 +28,6 @@ use crate::kubeutil::finalizers::has_finalizer;
 use crate::render::{Inputs, Objects, RenderError, meta_data, network_data, referenced_pools};
 
 /// How soon a pass that lost a race to another writer runs again.
-const RACE_RETRY: Duration = Duration::from_millis(500);
 const NO_MACHINE: &str = "Waiting for Machine Controller to set OwnerRef on Metal3Machine";
 const NO_HOST: &str = "Waiting for BareMetalHost to become available";
 
@@ -40,20 +38,11 @@ pub enum Error {
 }
 
 pub async fn reconcile(data: Arc<Metal3Data>, context: Arc<Context>) -> Result<Action, Error> {
-    if !*context.common.leading.borrow() {
-        return Ok(Action::await_change());
-    }
-    let started = Instant::now();
-    let result = match pass(&context, &data).await {
-        Err(Error::Kube(error)) if lost_race(&error) => Ok(Action::requeue(RACE_RETRY)),
-        result => result,
-    };
+    let raced = |error: &Error| matches!(error, Error::Kube(error) if lost_race(error));
     context
         .common
-        .metrics
-        .controllers
-        .observe(CONTROLLER, started.elapsed(), result.is_ok());
-    result
+        .observed(CONTROLLER, pass(&context, &data), raced)
+        .await
 }
 
 async fn pass(context: &Context, cached: &Metal3Data) -> Result<Action, Error> {

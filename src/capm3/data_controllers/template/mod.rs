@@ -90,10 +90,5 @@ fn error_policy(
     error: &reconcile::Error,
     _context: Arc<Context>,
 ) -> controller::Action {
-    tracing::warn!(
-        template = %template.name_any(),
-        namespace = %template.namespace().unwrap_or_default(),
-        "reconcile failed: {error}"
-    );
-    controller::Action::requeue(ERROR_RETRY)
+    crate::kubeutil::retry_after_error(template.as_ref(), error, ERROR_RETRY)
 }

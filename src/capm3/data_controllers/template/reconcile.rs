@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
@@ -21,6 +21,7 @@ use super::objects::{
 use super::{CONTROLLER, Context};
 use crate::api::capi::Cluster;
 use crate::api::capm3::v1beta2::{Metal3Data, Metal3DataClaim, Metal3DataTemplate};
+use crate::capm3::data_controllers::RACE_RETRY;
 use crate::capm3::data_controllers::kubeio::{self, lost_race};
 use crate::capm3::data_controllers::triggers::annotated_paused;
 use crate::capm3::names::{
@@ -30,7 +31,6 @@ use crate::ipam::claim::order_key;
 use crate::kubeutil::finalizers::has_finalizer;
 
 /// How soon a pass that lost a race to another writer runs again.
-const RACE_RETRY: Duration = Duration::from_millis(500);
 /// How soon a deleted template looks again for its last Metal3Datas (upstream: 30 s). Their
 /// final removal is no event the shared watch delivers, so the template polls for it.
 const DATAS_RETRY: Duration = Duration::from_secs(5);
@@ -47,20 +47,11 @@ pub async fn reconcile(
     template: Arc<Metal3DataTemplate>,
     context: Arc<Context>,
 ) -> Result<Action, Error> {
-    if !*context.common.leading.borrow() {
-        return Ok(Action::await_change());
-    }
-    let started = Instant::now();
-    let result = match pass(&context, &template).await {
-        Err(Error::Kube(error)) if lost_race(&error) => Ok(Action::requeue(RACE_RETRY)),
-        result => result,
-    };
+    let raced = |error: &Error| matches!(error, Error::Kube(error) if lost_race(error));
     context
         .common
-        .metrics
-        .controllers
-        .observe(CONTROLLER, started.elapsed(), result.is_ok());
-    result
+        .observed(CONTROLLER, pass(&context, &template), raced)
+        .await
 }
 
 /// What the claims of a pass leave for its end.
