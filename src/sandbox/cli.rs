@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
-use super::apiserver::ApiServer;
-use super::environment::{Environment, Options};
+use super::environment::{Environment, Options, start_api_server, write_kubeconfig};
 pub use super::error::SandboxError;
 use super::ironic::Simulator;
 use super::ironic::knobs::{Failure, Knobs};
@@ -238,7 +237,6 @@ fn log_to_file(path: &std::path::Path) -> Result<(), SandboxError> {
 
 /// `--api-only`: the embedded API server alone, for kubectl.
 async fn run_api(args: &SandboxArgs) -> Result<(), SandboxError> {
-    SandboxError::check_loopback("--listen", args.listen)?;
     let crds = if args.crd_dirs.is_empty() {
         crate::crds::metal3()
             .into_iter()
@@ -247,31 +245,9 @@ async fn run_api(args: &SandboxArgs) -> Result<(), SandboxError> {
     } else {
         read_crds(&args.crd_dirs)?
     };
-    let started = if args.tls {
-        ApiServer::start_tls(args.listen).await
-    } else {
-        ApiServer::start(args.listen).await
-    };
-    let server = started.map_err(|source| SandboxError::Listen {
-        addr: args.listen,
-        source,
-    })?;
-    server
-        .install_crds(&crds)
-        .await
-        .map_err(|e| SandboxError::Crd {
-            name: e.body["details"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            message: e.body["message"].as_str().unwrap_or_default().to_owned(),
-        })?;
-    std::fs::write(&args.kubeconfig_out, server.kubeconfig()).map_err(|source| {
-        SandboxError::Write {
-            path: args.kubeconfig_out.clone(),
-            source,
-        }
-    })?;
+    let server = start_api_server(args.listen, args.tls).await?;
+    server.install_crds(&crds).await?;
+    write_kubeconfig(&server, &args.kubeconfig_out)?;
     println!(
         "capm3 sandbox: Kubernetes API server on {} ({} CRDs)",
         server.url(),

@@ -51,29 +51,15 @@ pub struct Environment {
 
 impl Environment {
     pub async fn start(options: Options) -> Result<Environment, SandboxError> {
-        SandboxError::check_loopback("--listen", options.listen)?;
         SandboxError::check_loopback("--ironic-listen", options.ironic_listen)?;
-        let started = if options.tls {
-            ApiServer::start_tls(options.listen).await
-        } else {
-            ApiServer::start(options.listen).await
-        };
-        let api = started.map_err(|source| SandboxError::Listen {
-            addr: options.listen,
-            source,
-        })?;
+        let api = start_api_server(options.listen, options.tls).await?;
         let crds = crate::crds::metal3()
             .into_iter()
             .chain(crate::crds::capi())
             .collect();
         let webhooks = WebhookHost::start(&api, crds).await?;
         let client = api.client().map_err(SandboxError::Client)?;
-        std::fs::write(&options.kubeconfig_out, api.kubeconfig()).map_err(|source| {
-            SandboxError::Write {
-                path: options.kubeconfig_out.clone(),
-                source,
-            }
-        })?;
+        write_kubeconfig(&api, &options.kubeconfig_out)?;
         let ironic = Simulator::start(options.ironic_listen, options.knobs)
             .await
             .map_err(|source| SandboxError::Listen {
@@ -127,6 +113,28 @@ impl Environment {
         self.webhooks.stop().await;
         self.api.stop().await;
     }
+}
+
+/// The embedded API server on `listen`, over HTTPS with `tls`.
+pub async fn start_api_server(listen: SocketAddr, tls: bool) -> Result<ApiServer, SandboxError> {
+    SandboxError::check_loopback("--listen", listen)?;
+    let started = if tls {
+        ApiServer::start_tls(listen).await
+    } else {
+        ApiServer::start(listen).await
+    };
+    started.map_err(|source| SandboxError::Listen {
+        addr: listen,
+        source,
+    })
+}
+
+/// Writes the kubeconfig for kubectl and kube-rs.
+pub fn write_kubeconfig(server: &ApiServer, path: &std::path::Path) -> Result<(), SandboxError> {
+    std::fs::write(path, server.kubeconfig()).map_err(|source| SandboxError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// The sandbox's manager flags, `manager` first: every controller group, fake hardware,

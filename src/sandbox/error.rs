@@ -36,6 +36,17 @@ pub enum SandboxError {
     Manager(String),
 }
 
+impl From<super::apiserver::status::ApiError> for SandboxError {
+    /// A CRD the API server refused to install.
+    fn from(e: super::apiserver::status::ApiError) -> SandboxError {
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        SandboxError::Crd {
+            name: text(&e.body["details"]["name"]),
+            message: text(&e.body["message"]),
+        }
+    }
+}
+
 impl SandboxError {
     /// Refuses `addr` unless it is on loopback: nothing the sandbox serves leaves the machine.
     pub fn check_loopback(flag: &'static str, addr: SocketAddr) -> Result<(), SandboxError> {

@@ -86,16 +86,7 @@ impl WebhookHost {
                 config.ca_bundle = Some(ByteString(ca.pem().as_bytes().to_vec()));
             }
         }
-        server
-            .install_crds(&crds)
-            .await
-            .map_err(|e| SandboxError::Crd {
-                name: e.body["details"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                message: e.body["message"].as_str().unwrap_or_default().to_owned(),
-            })?;
+        server.install_crds(&crds).await?;
         register_admission(server, ca.pem()).await?;
         Ok(WebhookHost {
             ca_pem: ca.pem().to_owned(),
